@@ -1,0 +1,171 @@
+"""Chat-model backends keyed by ``provider:model`` (LangChain's ``init_chat_model`` convention).
+
+Factories are imported lazily, so a missing optional package only matters when it is used, and the
+error names the extra to install. Third parties add providers through the ``rag.providers``
+entry-point group: an entry point named ``myprov`` pointing at ``factory(model: str, settings)``
+makes ``myprov:some-model`` available.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import PrivateAttr
+
+from rag.config import Settings
+from rag.errors import ModelError
+
+Factory = Callable[[str, Settings], BaseChatModel]
+ENTRY_POINT_GROUP = "rag.providers"
+
+
+def _openai_chat(model: str, settings: Settings, base_url: str | None, api_key: str | None) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=model,
+        base_url=base_url,
+        api_key=api_key or "not-needed",
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+        timeout=settings.timeout_s,
+        max_retries=1,
+        stream_usage=True,
+    )
+
+
+def _local_chat_class() -> type[BaseChatModel]:
+    from langchain_openai import ChatOpenAI
+
+    class LocalChatModel(ChatOpenAI):
+        """ChatOpenAI talking to an in-process llama.cpp server on a loopback port it owns."""
+
+        _server: Any = PrivateAttr(default=None)
+
+    return LocalChatModel
+
+
+def start_llama_server(model_path: Path, settings: Settings, api_key: str) -> Any:
+    """Start xllamacpp's OpenAI-compatible server in this process on 127.0.0.1 (random port)."""
+    import xllamacpp
+
+    params = xllamacpp.CommonParams()
+    params.model.path = str(model_path)
+    params.n_ctx = settings.n_ctx
+    params.cpuparams.n_threads = settings.threads
+    params.cpuparams_batch.n_threads = settings.threads
+    params.n_parallel = 1
+    params.cache_prompt = True  # the fixed system prompt prefix is reused across questions
+    params.api_keys = [api_key]
+    params.verbosity = -1
+    try:
+        return xllamacpp.Server(params)
+    except Exception as exc:  # noqa: BLE001
+        raise ModelError(f"llama.cpp could not load {model_path}: {exc}") from exc
+
+
+def _local(model: str, settings: Settings) -> BaseChatModel:
+    from rag.models import BUNDLED, resolve_bundled
+
+    if model in BUNDLED:
+        path = resolve_bundled(model, settings.model_cache_dir)
+    else:
+        path = Path(model).expanduser()
+        if path.suffix != ".gguf" or not path.is_file():
+            raise ModelError(
+                f"local model {model!r} is neither bundled ({', '.join(BUNDLED)}) nor an existing .gguf file"
+            )
+    key = secrets.token_urlsafe(16)
+    server = start_llama_server(path, settings, key)
+    chat = _local_chat_class()(
+        model=model,
+        base_url=server.listening_address.rstrip("/") + "/v1",
+        api_key=key,
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+        timeout=settings.timeout_s,
+        max_retries=0,
+        seed=0,
+    )
+    chat._server = server  # lives as long as the chat model
+    return chat
+
+
+def _openai(model: str, settings: Settings) -> BaseChatModel:
+    base_url = settings.openai_base_url or os.environ.get("OPENAI_BASE_URL")
+    api_key = os.environ.get("OPENAI_API_KEY")
+    if not base_url and not api_key:
+        raise ModelError(
+            "openai: needs OPENAI_API_KEY for api.openai.com, or RAG_OPENAI_BASE_URL for a compatible "
+            "server (vLLM, llama.cpp server, LM Studio, Ollama's /v1)"
+        )
+    return _openai_chat(model, settings, base_url, api_key)
+
+
+def _ollama(model: str, settings: Settings) -> BaseChatModel:
+    try:
+        from langchain_ollama import ChatOllama
+    except ImportError:
+        raise ModelError('the ollama provider needs an extra: pip install ".[ollama]"') from None
+    return ChatOllama(
+        model=model,
+        base_url=os.environ.get("OLLAMA_HOST"),
+        temperature=settings.temperature,
+        num_predict=settings.max_tokens,
+        num_ctx=settings.n_ctx,
+        client_kwargs={"timeout": settings.timeout_s},
+    )
+
+
+def _fake(model: str, settings: Settings) -> BaseChatModel:
+    """``fake:<reply>`` always answers ``<reply>``; ``fake:@file.txt`` cycles through its lines."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    if model.startswith("@"):
+        replies = [line for line in Path(model[1:]).read_text(encoding="utf-8").splitlines() if line.strip()]
+    else:
+        replies = [model or "The documents do not say."]
+    return GenericFakeChatModel(messages=(AIMessage(content=r) for r in itertools.cycle(replies)))
+
+
+BUILTIN: dict[str, Factory] = {
+    "local": _local,
+    "openai": _openai,
+    "ollama": _ollama,
+    "fake": _fake,
+}
+
+
+def providers() -> dict[str, Factory | Any]:
+    """Built-in providers plus those registered by installed plugins (entry points, loaded lazily)."""
+    found: dict[str, Any] = dict(BUILTIN)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(ep.name, ep)
+    return found
+
+
+def parse_spec(spec: str) -> tuple[str, str]:
+    provider, sep, model = spec.partition(":")
+    if not sep or not provider:
+        raise ModelError(f"model spec {spec!r} must look like 'provider:model', e.g. local:qwen2.5-1.5b")
+    return provider, model
+
+
+def make_chat_model(settings: Settings, spec: str | None = None) -> BaseChatModel:
+    """Build the chat model for ``spec`` (default ``settings.llm``); raises ``ModelError`` clearly."""
+    provider, model = parse_spec(spec or settings.llm)
+    table = providers()
+    factory = table.get(provider)
+    if factory is None:
+        raise ModelError(f"unknown model provider {provider!r}; available: {', '.join(sorted(table))}")
+    if not callable(factory):  # an entry point
+        factory = factory.load()
+    return factory(model, settings)

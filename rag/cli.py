@@ -1,0 +1,180 @@
+"""The ``rag`` command: ingest, ask, chat, serve, models."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from rag.answer import Answer
+from rag.config import Settings, load_settings
+from rag.errors import InputError, RagError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # every model is local; never reach for a hub
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+app = typer.Typer(
+    help="Ask questions about your documents; answers cite the exact passages.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="a rag.toml file (default ./rag.toml)")]
+LlmOpt = Annotated[str | None, typer.Option("--llm", help="model spec provider:model, e.g. local:qwen2.5-0.5b")]
+
+
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    return load_settings(config_file=config, **overrides)
+
+
+def _fail(exc: Exception) -> None:
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2 if isinstance(exc, InputError) else 1)
+
+
+def _print_sources(answer: Answer) -> None:
+    for c in answer.citations:
+        typer.secho(f"  [{c.n}] {c.source}:{c.start}-{c.end}", fg=typer.colors.CYAN, nl=False)
+        typer.echo(f"  {c.text}")
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: Annotated[list[Path] | None, typer.Argument(help="files or folders (default: the corpus folder)")] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="drop the index and rebuild it")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Chunk, embed and store documents; unchanged files are skipped, removed ones deleted."""
+    try:
+        settings = _settings(config)
+        from ingest.pipeline import ingest
+        from rag.embeddings import make_embeddings
+
+        report = ingest(settings, make_embeddings(settings.embeddings), paths, reset=reset, progress=not json_out)
+    except (RagError, FileNotFoundError) as exc:
+        _fail(exc)
+        return
+    if json_out:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        for s in report.skipped:
+            typer.secho(f"skipped {s.path}: {s.reason}", fg=typer.colors.YELLOW, err=True)
+        typer.echo(
+            f"documents: {len(report.added)} added, {len(report.updated)} updated, "
+            f"{len(report.unchanged)} unchanged, {len(report.removed)} removed, {len(report.skipped)} skipped\n"
+            f"chunks: {report.chunks_embedded} embedded, {report.chunks_deleted} deleted, "
+            f"{report.chunks_total} in the index ({report.seconds:.2f} s)"
+        )
+
+
+def _read_history(path: Path | None) -> list[dict]:
+    if path is None:
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read history file {path}: {exc}") from None
+    if not isinstance(data, list):
+        raise InputError(f"history file {path} must hold a JSON list of {{role, content}} messages")
+    return data
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="the question")],
+    history: Annotated[Path | None, typer.Option(help="JSON file of prior messages (OpenAI format)")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
+    llm: LlmOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Answer one question with inline \\[n] citations."""
+    from rag.chain import Pipeline, Token
+
+    try:
+        settings = _settings(config, llm=llm)
+        turns = _read_history(history)
+        pipeline = Pipeline.load(settings)
+        final: Answer | None = None
+        for event in pipeline.stream(question, turns):
+            if isinstance(event, Token):
+                if not json_out:
+                    typer.secho(event.text, nl=False, dim=True, err=True)
+            else:
+                final = event
+    except RagError as exc:
+        _fail(exc)
+        return
+    assert final is not None
+    if json_out:
+        typer.echo(json.dumps(final.to_json(), ensure_ascii=False, indent=2))
+        return
+    typer.echo("", err=True)
+    typer.echo(final.answer)
+    _print_sources(final)
+
+
+@app.command()
+def chat(llm: LlmOpt = None, config: ConfigOpt = None) -> None:
+    """A terminal chat that streams answers and keeps the conversation for follow-ups."""
+    from rag.chain import Pipeline, Token
+
+    try:
+        settings = _settings(config, llm=llm)
+        typer.echo(f"loading {settings.llm} ...", err=True)
+        pipeline = Pipeline.load(settings, sync_corpus=True)
+    except RagError as exc:
+        _fail(exc)
+        return
+    docs = len(pipeline.index.manifest.documents)
+    typer.echo(f"Ask about the {docs} document(s) in {settings.corpus_dir}. Empty line or Ctrl-D to quit.")
+    history: list[dict[str, str]] = []
+    while True:
+        try:
+            question = input("\n> ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question.strip():
+            break
+        try:
+            final = None
+            for event in pipeline.stream(question, history):
+                if isinstance(event, Token):
+                    typer.echo(event.text, nl=False)
+                    sys.stdout.flush()
+                else:
+                    final = event
+        except RagError as exc:
+            typer.secho(f"\nerror: {exc}", fg=typer.colors.RED, err=True)
+            continue
+        assert final is not None
+        typer.echo("")
+        if final.draft and final.answer != final.draft:
+            typer.secho("checked against the sources:", fg=typer.colors.YELLOW)
+            typer.echo(final.answer)
+        _print_sources(final)
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": final.answer}]
+
+
+@app.command()
+def models(config: ConfigOpt = None) -> None:
+    """List the bundled models and the configured backends."""
+    from rag.models import describe
+
+    settings = _settings(config)
+    typer.echo(f"configured llm: {settings.llm}\nconfigured embeddings: {settings.embeddings}\n")
+    for row in describe(settings.model_cache_dir):
+        size = f"{row['size'] / 1e6:,.0f} MB" if row["size"] else "-"
+        state = "installed" if row["installed"] else f"not installed ({row['install']})"
+        verified = {True: "verified", False: "not yet joined", None: "in package"}[row["verified"]]
+        typer.echo(f"{row['name']:<22} {size:>9}  {state}, {verified}")
+
+
+if __name__ == "__main__":
+    app()

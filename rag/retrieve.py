@@ -1,0 +1,125 @@
+"""Hybrid retrieval (dense + BM25, reciprocal-rank fused), the relevance gate, passage selection."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from ingest.chunking import Chunk
+from rag.store import Index
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and its dense cosine similarity (if dense found it)."""
+
+    chunk: Chunk
+    score: float
+    cosine: float | None
+    lexical_rank: int | None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """Consecutive sentences of one paragraph given to the model as source ``[n]``."""
+
+    n: int
+    chunks: tuple[Chunk, ...]
+    cosine: float
+
+    @property
+    def source(self) -> str:
+        return self.chunks[0].source
+
+    @property
+    def text(self) -> str:
+        return " ".join(c.text for c in self.chunks)
+
+
+def rrf_fuse(rankings: list[list[Chunk]], k: int = RRF_K) -> list[tuple[Chunk, float]]:
+    """Reciprocal rank fusion: score = sum over rankings of 1 / (k + rank)."""
+    scores: dict[str, float] = {}
+    chunks: dict[str, Chunk] = {}
+    for ranking in rankings:
+        for rank, chunk in enumerate(ranking, start=1):
+            scores[chunk.id] = scores.get(chunk.id, 0.0) + 1.0 / (k + rank)
+            chunks[chunk.id] = chunk
+    return sorted(((chunks[i], s) for i, s in scores.items()), key=lambda t: -t[1])
+
+
+def hybrid_search(index: Index, embeddings: Embeddings, query: str, candidates: int) -> list[Hit]:
+    """Dense and lexical candidates, fused by rank."""
+    dense = index.dense(embeddings.embed_query(query), candidates)
+    lexical = index.lexical.search(query, candidates)
+    cosines = {c.id: s for c, s in dense}
+    lex_rank = {c.id: r for r, (c, _) in enumerate(lexical, start=1)}
+    fused = rrf_fuse([[c for c, _ in dense], [c for c, _ in lexical]])
+    return [Hit(c, s, cosines.get(c.id), lex_rank.get(c.id)) for c, s in fused]
+
+
+def passes_gate(hits: list[Hit], threshold: float) -> bool:
+    """True when the best dense match is similar enough for the question to be about the documents."""
+    best = max((h.cosine for h in hits if h.cosine is not None), default=-1.0)
+    return best >= threshold
+
+
+def approx_tokens(text: str) -> int:
+    """A cheap token estimate: one per word or punctuation mark (close to BPE counts for English)."""
+    return len(re.findall(r"\w+|[^\w\s]", text)) + 1
+
+
+def select_passages(
+    index: Index, hits: list[Hit], max_passages: int, token_budget: int, window: int = 1
+) -> list[Passage]:
+    """Widen the best hits with neighbouring sentences and number them, within a token budget.
+
+    Hits whose sentence is already inside a chosen passage are merged into it, so the model never
+    sees the same sentence twice.
+    """
+    chosen: list[list[Chunk]] = []
+    cosines: list[float] = []
+    seen: set[str] = set()
+    used = 0
+    for hit in hits:
+        if len(chosen) >= max_passages:
+            break
+        if hit.chunk.id in seen:
+            continue
+        group = [c for c in index.neighbours(hit.chunk, window, window) if c.id not in seen]
+        cost = sum(approx_tokens(c.text) for c in group)
+        if used + cost > token_budget:
+            group = [hit.chunk]
+            cost = approx_tokens(hit.chunk.text)
+            if used + cost > token_budget and chosen:
+                break
+        seen.update(c.id for c in group)
+        chosen.append(group)
+        cosines.append(hit.cosine if hit.cosine is not None else 0.0)
+        used += cost
+    return [Passage(n=i, chunks=tuple(g), cosine=s) for i, (g, s) in enumerate(zip(chosen, cosines, strict=True), 1)]
+
+
+class HybridRetriever(BaseRetriever):
+    """The hybrid search as a LangChain retriever (usable in any LangChain chain)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: Index
+    embeddings: Embeddings
+    k: int = 4
+    candidates: int = 20
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        hits = hybrid_search(self.index, self.embeddings, query, self.candidates)[: self.k]
+        return [
+            Document(page_content=h.chunk.text, id=h.chunk.id, metadata={**h.chunk.metadata(), "score": h.score})
+            for h in hits
+        ]

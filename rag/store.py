@@ -1,0 +1,221 @@
+"""The index: a Chroma collection (dense), a BM25 index (lexical) and a manifest of documents.
+
+The manifest is the commit point. Ingest writes new chunks first, then atomically replaces the
+manifest, then deletes chunks no document in the manifest owns; readers only ever see chunks of
+documents listed in the manifest. A crash at any point leaves the previous index usable.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import Stemmer
+from bm25s.tokenization import Tokenizer
+from pydantic import BaseModel, ValidationError
+
+from ingest.chunking import Chunk
+from rag.config import Settings
+from rag.errors import IndexError_
+
+MANIFEST_NAME = "manifest.json"
+
+
+class DocEntry(BaseModel):
+    sha256: str
+    chunks: int
+    title: str = ""
+
+
+class Manifest(BaseModel):
+    """What the index holds: which documents (by content hash) and which embedding model built it."""
+
+    version: int = 1
+    embedding_model: str
+    documents: dict[str, DocEntry] = {}
+
+    def owns(self, chunk_source: str, doc_sha256: str) -> bool:
+        entry = self.documents.get(chunk_source)
+        return entry is not None and entry.sha256 == doc_sha256
+
+
+def manifest_path(settings: Settings) -> Path:
+    return settings.data_path / MANIFEST_NAME
+
+
+def read_manifest(settings: Settings) -> Manifest | None:
+    """The manifest, or ``None`` when nothing was ingested yet."""
+    path = manifest_path(settings)
+    if not path.exists():
+        return None
+    try:
+        return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+    except (ValidationError, ValueError, OSError) as exc:
+        raise IndexError_(
+            f"the index manifest {path} is corrupt ({exc.__class__.__name__}). "
+            "Rebuild the index with: rag ingest --reset"
+        ) from None
+
+
+def write_manifest(settings: Settings, manifest: Manifest) -> None:
+    """Atomically replace the manifest (write a temp file, fsync, rename)."""
+    path = manifest_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".manifest", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(manifest.model_dump_json(indent=1))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def open_client(settings: Settings) -> Any:
+    """A Chroma client: embedded on disk by default, or a server when ``chroma_url`` is set."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.chroma_url:
+            from urllib.parse import urlparse
+
+            url = urlparse(settings.chroma_url)
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or 8000,
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        path = settings.data_path / "chroma"
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:  # noqa: BLE001 - chroma raises many types; all mean the same to a user
+        where = settings.chroma_url or str(settings.data_path / "chroma")
+        raise IndexError_(
+            f"cannot open the Chroma index at {where}: {exc}. If it is a server, check that it runs; "
+            "if it is a local folder, delete it and run: rag ingest --reset"
+        ) from exc
+
+
+def open_collection(settings: Settings, client: Any | None = None) -> Any:
+    client = client or open_client(settings)
+    try:
+        return client.get_or_create_collection(
+            settings.collection,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": settings.embeddings},
+        )
+    except Exception as exc:  # noqa: BLE001
+        raise IndexError_(
+            f"cannot open collection {settings.collection!r}: {exc}. Rebuild it with: rag ingest --reset"
+        ) from exc
+
+
+@dataclass
+class LexicalIndex:
+    """BM25 over chunk texts (bm25s), with English stemming and stopwords."""
+
+    chunks: list[Chunk]
+    _tokenizer: Tokenizer = field(init=False)
+    _bm25: bm25s.BM25 | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self._tokenizer = Tokenizer(stopwords="en", stemmer=Stemmer.Stemmer("english").stemWord)
+        if self.chunks:
+            ids = self._tokenizer.tokenize([c.text for c in self.chunks], return_as="ids", show_progress=False)
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(ids, show_progress=False)
+
+    def search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
+        if self._bm25 is None:
+            return []
+        tokens = self._tokenizer.tokenize([query], return_as="ids", update_vocab=False, show_progress=False)
+        if not tokens or not tokens[0]:
+            return []
+        k = min(k, len(self.chunks))
+        docs, scores = self._bm25.retrieve(tokens, k=k, show_progress=False)
+        return [(self.chunks[int(i)], float(s)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+
+class Index:
+    """A consistent read view of the index: only chunks of documents in the manifest are visible."""
+
+    def __init__(self, collection: Any, manifest: Manifest, chunks: list[Chunk]) -> None:
+        self.collection = collection
+        self.manifest = manifest
+        self.chunks = sorted(chunks, key=lambda c: (c.source, c.position))
+        self.by_id = {c.id: c for c in self.chunks}
+        self._order = {c.id: i for i, c in enumerate(self.chunks)}
+        self.lexical = LexicalIndex(self.chunks)
+        self._shas = sorted({e.sha256 for e in manifest.documents.values()})
+
+    @classmethod
+    def load(cls, settings: Settings) -> Index:
+        """Open the index for reading; clear errors when it is missing, corrupt or mismatched."""
+        manifest = read_manifest(settings)
+        if manifest is None:
+            raise IndexError_(f"no index in {settings.data_path}. Build it with: rag ingest")
+        if manifest.embedding_model != settings.embeddings:
+            raise IndexError_(
+                f"the index was built with embeddings {manifest.embedding_model!r} but "
+                f"{settings.embeddings!r} is configured. Re-ingest with: rag ingest --reset "
+                f"(or set RAG_EMBEDDINGS={manifest.embedding_model})"
+            )
+        collection = open_collection(settings)
+        try:
+            records = collection.get(include=["documents", "metadatas"])
+        except Exception as exc:  # noqa: BLE001
+            raise IndexError_(f"cannot read the index: {exc}. Rebuild it with: rag ingest --reset") from exc
+        chunks = [
+            Chunk.from_record(i, d, m)
+            for i, d, m in zip(records["ids"], records["documents"], records["metadatas"], strict=True)
+            if manifest.owns(str(m.get("source")), str(m.get("doc_sha256")))
+        ]
+        expected = sum(e.chunks for e in manifest.documents.values())
+        if len(chunks) != expected:
+            raise IndexError_(
+                f"the index is incomplete ({len(chunks)} of {expected} chunks). Run: rag ingest "
+                "(or rag ingest --reset if that does not fix it)"
+            )
+        return cls(collection, manifest, chunks)
+
+    def dense(self, vector: list[float], k: int) -> list[tuple[Chunk, float]]:
+        """Nearest chunks by cosine similarity (Chroma), restricted to manifest documents."""
+        if not self.chunks:
+            return []
+        where = {"doc_sha256": {"$in": self._shas}} if len(self._shas) > 1 else {"doc_sha256": self._shas[0]}
+        try:
+            res = self.collection.query(
+                query_embeddings=[vector],
+                n_results=min(k, len(self.chunks)),
+                where=where,
+                include=["distances"],
+            )
+        except Exception as exc:  # noqa: BLE001
+            raise IndexError_(f"the vector store did not answer: {exc}") from exc
+        out = []
+        for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True):
+            chunk = self.by_id.get(cid)
+            if chunk is not None:
+                out.append((chunk, 1.0 - float(dist)))
+        return out
+
+    def neighbours(self, chunk: Chunk, before: int, after: int) -> list[Chunk]:
+        """The chunk with up to ``before``/``after`` sentences of the same paragraph around it."""
+        i = self._order[chunk.id]
+        out = [chunk]
+        for j in range(i - 1, max(-1, i - before - 1), -1):
+            c = self.chunks[j]
+            if c.source != chunk.source or c.para_start != chunk.para_start:
+                break
+            out.insert(0, c)
+        for j in range(i + 1, min(len(self.chunks), i + after + 1)):
+            c = self.chunks[j]
+            if c.source != chunk.source or c.para_start != chunk.para_start:
+                break
+            out.append(c)
+        return out

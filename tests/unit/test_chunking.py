@@ -1,0 +1,40 @@
+from ingest.chunking import chunk_id, chunk_text
+
+
+def test_offsets_map_back_to_the_exact_source_text(article_text):
+    chunks = chunk_text(article_text, "corpus/a.txt", "sha")
+    assert len(chunks) > 50
+    for c in chunks:
+        assert article_text[c.start : c.end] == c.text
+        assert c.para_start <= c.start < c.end <= c.para_end
+        assert c.text == c.text.strip()
+    assert [c.position for c in chunks] == list(range(len(chunks)))
+
+
+def test_numbers_and_versions_do_not_split_sentences(article_text):
+    texts = [c.text for c in chunk_text(article_text, "a", "sha")]
+    assert any("decreased by 22.5% since July" in t and "20.7%." in t for t in texts)
+    assert any("GPT-3.5 model, officially ushering" in t for t in texts)
+
+
+def test_ids_are_stable_and_depend_on_content():
+    a = chunk_text("One sentence. Two sentence.", "a.txt", "h1")
+    b = chunk_text("One sentence. Two sentence.", "a.txt", "h1")
+    c = chunk_text("One sentence. Two sentence.", "a.txt", "h2")
+    assert [x.id for x in a] == [x.id for x in b]
+    assert {x.id for x in a}.isdisjoint(x.id for x in c)
+    assert a[0].id == chunk_id("a.txt", "h1", a[0].start, a[0].end)
+
+
+def test_overlong_sentences_are_cut_at_whitespace():
+    text = "word " * 400
+    chunks = chunk_text(text, "a", "h", limit=100)
+    assert all(len(c.text) <= 100 for c in chunks)
+    assert all(text[c.start : c.end] == c.text for c in chunks)
+
+
+def test_paragraphs_are_lines():
+    text = "First para here.\n\nSecond para. It has two.\n"
+    chunks = chunk_text(text, "a", "h")
+    assert [c.text for c in chunks] == ["First para here.", "Second para.", "It has two."]
+    assert chunks[1].para_start == chunks[2].para_start == text.index("Second")

@@ -1,0 +1,48 @@
+from ingest.chunking import chunk_text
+from rag.retrieve import Hit, passes_gate, rrf_fuse, select_passages
+from rag.store import DocEntry, Index, LexicalIndex, Manifest
+
+TEXT = "Alpha one. Alpha two. Alpha three.\nBeta one. Beta two.\nGamma alone.\n"
+
+
+def make_index():
+    chunks = chunk_text(TEXT, "d.txt", "sha")
+    manifest = Manifest(embedding_model="fake", documents={"d.txt": DocEntry(sha256="sha", chunks=len(chunks))})
+    return Index(collection=None, manifest=manifest, chunks=chunks), chunks
+
+
+def test_rrf_rewards_agreement():
+    a, b, c = chunk_text("The first one. The second one. The third one.", "x", "h")
+    fused = rrf_fuse([[a, b, c], [b, c]])
+    assert [ch.id for ch, _ in fused] == [b.id, c.id, a.id]
+
+
+def test_gate_uses_best_dense_similarity():
+    (a,) = chunk_text("The only one.", "x", "h")
+    assert passes_gate([Hit(a, 1, 0.6, None)], 0.3)
+    assert not passes_gate([Hit(a, 1, 0.1, 1)], 0.3)
+    assert not passes_gate([], 0.3)
+
+
+def test_neighbours_stay_in_the_paragraph():
+    index, chunks = make_index()
+    assert [c.text for c in index.neighbours(chunks[0], 1, 1)] == ["Alpha one.", "Alpha two."]
+    assert [c.text for c in index.neighbours(chunks[3], 1, 1)] == ["Beta one.", "Beta two."]
+    assert [c.text for c in index.neighbours(chunks[5], 2, 2)] == ["Gamma alone."]
+
+
+def test_select_passages_widens_merges_and_respects_budget():
+    index, chunks = make_index()
+    hits = [Hit(chunks[1], 1.0, 0.9, 1), Hit(chunks[2], 0.9, 0.8, 2), Hit(chunks[5], 0.8, 0.7, 3)]
+    passages = select_passages(index, hits, max_passages=4, token_budget=100)
+    assert [p.text for p in passages] == ["Alpha one. Alpha two. Alpha three.", "Gamma alone."]
+    assert [p.n for p in passages] == [1, 2]
+    tight = select_passages(index, hits, max_passages=4, token_budget=4)
+    assert [p.text for p in tight] == ["Alpha two."]
+
+
+def test_lexical_search_stems_and_ignores_unknown_words():
+    chunks = chunk_text("Simo joined OpenAI in May.\nGemini grew fast.\n", "d", "h")
+    lex = LexicalIndex(chunks)
+    assert lex.search("when did she join", 5)[0][0].text.startswith("Simo")
+    assert lex.search("zzzz qqqq", 5) == []
