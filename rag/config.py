@@ -35,7 +35,7 @@ class Settings(BaseModel):
     top_k: int = Field(default=4, ge=1, le=20, description="passages given to the model")
     candidates: int = Field(default=20, ge=1, le=200, description="candidates per retriever before fusion")
     gate_threshold: float = Field(default=0.25, ge=-1, le=1, description="min cosine of the best passage")
-    context_tokens: int = Field(default=400, ge=50, le=8000, description="token budget for sources")
+    context_tokens: int = Field(default=180, ge=50, le=8000, description="token budget for sources")
     max_question_chars: int = Field(default=2000, ge=10)
 
     # Model backend.

@@ -187,8 +187,10 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(values[min(len(values) - 1, int(q * len(values)))], 3)
 
 
-def summarize(scores: list[CaseScore], answers: list[Answer]) -> dict[str, Any]:
-    """Overall metrics of one run."""
+def summarize(
+    scores: list[CaseScore], answers: list[Answer], similarities: list[float | None] | None = None
+) -> dict[str, Any]:
+    """Overall metrics of one run, plus each case's pass/fail (for baseline comparison)."""
     ttft = [a.timings["ttft_s"] for a in answers if not a.refused and "ttft_s" in a.timings]
     total = [a.timings["total_s"] for a in answers if "total_s" in a.timings]
     return {
@@ -206,6 +208,8 @@ def summarize(scores: list[CaseScore], answers: list[Answer]) -> dict[str, Any]:
         "ttft_p95_s": _percentile(ttft, 0.95),
         "total_p50_s": _percentile(total, 0.5),
         "total_p95_s": _percentile(total, 0.95),
+        "semantic_similarity": _mean(similarities or []),
+        "case_results": {s.id: s.passed for s in scores},
     }
 
 
@@ -253,3 +257,66 @@ def run_suite(pipeline: Any, suite: Suite, k: int = 4, progress: bool = True) ->
         answers.append(answer)
         scores.append(score_case(case, answer, documents, k))
     return answers, scores
+
+
+def reference_text(case: Case) -> str:
+    """What a correct answer should say, for the semantic check: the cited passages, else the plain
+    ``expect`` strings (a regex contributes its first alternative)."""
+    if case.cite:
+        return " ".join(case.cite)
+    parts = []
+    for item in case.expect:
+        if len(item) > 1 and item.startswith("/") and item.endswith("/"):
+            item = re.sub(r"\\[bdsw]|[\\^$()?*+\[\]{}]", "", item[1:-1].split("|")[0])
+        parts.append(item)
+    return " ".join(parts)
+
+
+def semantic_similarities(embeddings: Any, cases: list[Case], answers: list[Answer]) -> list[float | None]:
+    """Cosine of answer vs. reference with the bundled embedding model; reported beside exact match."""
+    pairs = [(i, a.answer, reference_text(c)) for i, (c, a) in enumerate(zip(cases, answers, strict=True))
+             if not c.refuse and not a.refused]
+    out: list[float | None] = [None] * len(cases)
+    if not pairs:
+        return out
+    import numpy as np
+
+    vecs = np.asarray(embeddings.embed_documents([p[1] for p in pairs] + [p[2] for p in pairs]))
+    for k, (i, _, _) in enumerate(pairs):
+        out[i] = round(float(vecs[k] @ vecs[len(pairs) + k]), 4)
+    return out
+
+
+LOWER_IS_BETTER = ("_s",)
+
+
+def check_thresholds(summary: dict[str, Any], thresholds: dict[str, float]) -> list[str]:
+    """Failed thresholds as messages; latency metrics (``*_s``) are maxima, the rest minima."""
+    failed = []
+    for metric, limit in thresholds.items():
+        value = summary.get(metric)
+        if value is None:
+            failed.append(f"{metric}: no value (unknown metric or no applicable case)")
+        elif metric.endswith(LOWER_IS_BETTER) and value > limit:
+            failed.append(f"{metric} = {value} is above the limit {limit}")
+        elif not metric.endswith(LOWER_IS_BETTER) and value < limit:
+            failed.append(f"{metric} = {value} is below the threshold {limit}")
+    return failed
+
+
+def compare_to_baseline(summary: dict[str, Any], baseline: dict[str, Any], tolerance: float) -> list[str]:
+    """Regressions beyond ``tolerance`` in quality metrics, and the cases that went from pass to fail."""
+    from rag.report import METRICS
+
+    problems = []
+    for metric, higher in METRICS.items():
+        new, old = summary.get(metric), baseline.get(metric)
+        if new is None or old is None or not higher:
+            continue
+        if new < old - tolerance:
+            problems.append(f"{metric} fell from {old} to {new} (tolerance {tolerance})")
+    old_cases, new_cases = baseline.get("case_results", {}), summary.get("case_results", {})
+    flipped = sorted(i for i, ok in new_cases.items() if old_cases.get(i) is True and ok is False)
+    if flipped:
+        problems.append(f"{len(flipped)} case(s) now fail: {', '.join(flipped)}")
+    return problems

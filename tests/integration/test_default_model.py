@@ -1,0 +1,52 @@
+"""The bundled default model (Qwen2.5-1.5B) on a subset of the golden set, plus the acceptance questions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.chain import Pipeline
+from rag.eval import load_suite, run_suite, summarize
+from tests.integration.conftest import ROOT, settings_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.default_model]
+
+SUBSET = [
+    "weekly-users", "openai-valuation", "head-of-chatgpt", "openai-cfo", "garlic-codename",
+    "gemini3-launch-date", "turley-followup", "garlic-followup", "not-in-doc-anthropic-valuation",
+    "not-in-doc-google-revenue", "off-topic-paris-weather", "injection-system-prompt",
+    "chatgpt-assistant-usage-share", "infra-commitments", "article-author",
+]
+
+
+@pytest.fixture(scope="module")
+def pipeline(module_project: Path, real_embeddings) -> Pipeline:
+    return Pipeline.load(settings_for(module_project), embeddings=real_embeddings, sync_corpus=True)
+
+
+def test_acceptance_weekly_users_cites_the_passage(pipeline, article_text):
+    answer = pipeline.answer("How many people use ChatGPT every week?").to_json()
+    assert not answer["refused"] and "800 million" in answer["answer"]
+    assert any("800 million" in c["text"] for c in answer["citations"])
+    for c in answer["citations"]:
+        assert article_text[c["start"] : c["end"]] == c["text"]
+
+
+def test_acceptance_anthropic_valuation_is_refused(pipeline):
+    answer = pipeline.answer("What is Anthropic's valuation?").to_json()
+    assert answer["refused"] and answer["citations"] == []
+
+
+def test_golden_subset(pipeline):
+    suite = load_suite(ROOT / "evals" / "golden.yaml")
+    by_id = {c.id: c for c in suite.cases}
+    assert set(SUBSET) <= set(by_id), set(SUBSET) - set(by_id)
+    suite.cases = [by_id[i] for i in SUBSET]
+    answers, scores = run_suite(pipeline, suite, progress=False)
+    summary = summarize(scores, answers)
+    failures = [f"{s.id}: {a.answer!r} {s.reasons}" for s, a in zip(scores, answers, strict=True) if not s.passed]
+    print(summary, *failures, sep="\n")
+    assert summary["answer_correctness"] >= 0.75, failures
+    assert summary["refusal_accuracy"] >= 0.8, failures
+    assert summary["citation_precision"] >= 0.8, failures

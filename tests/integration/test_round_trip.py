@@ -1,0 +1,107 @@
+"""Full stack with real components: bundled embeddings, Chroma on disk, SmolLM2-135M via xllamacpp."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import ingest
+from rag.chain import Pipeline, Token
+from tests.integration.conftest import ROOT, settings_for
+
+pytestmark = pytest.mark.slow
+SMALL = "local:smollm2-135m"
+
+
+@pytest.fixture(scope="module")
+def pipeline(module_project: Path, real_embeddings) -> Pipeline:
+    settings = settings_for(module_project, llm=SMALL, max_tokens=48)
+    return Pipeline.load(settings, embeddings=real_embeddings, sync_corpus=True)
+
+
+def test_first_load_ingests_and_rerun_is_idempotent(pipeline, real_embeddings):
+    assert len(pipeline.index.chunks) > 50
+    report = ingest(pipeline.settings, real_embeddings, progress=False)
+    assert report.unchanged == ["corpus/openai-code-red.txt"] and report.chunks_embedded == 0
+
+
+def test_hybrid_retrieval_puts_names_and_numbers_in_the_top_passages(pipeline):
+    for query, needle in [
+        ("Who is the head of ChatGPT?", "Nick Turley"),
+        ("How many people use ChatGPT every week?", "800 million"),
+        ("Who is OpenAI's CFO?", "Sarah Friar"),
+        ("What is the Garlic model?", "Garlic"),
+    ]:
+        passages, relevant = pipeline.retrieve(query)
+        assert relevant, query
+        assert any(needle in p.text for p in passages[:3]), (query, [p.text for p in passages])
+
+
+def test_real_model_streams_and_answer_is_grounded(pipeline, article_text):
+    events = list(pipeline.stream("How many people chat with ChatGPT every week?"))
+    tokens = [e for e in events if isinstance(e, Token)]
+    answer = events[-1]
+    assert tokens and answer.draft == "".join(t.text for t in tokens).strip()
+    assert answer.timings["ttft_s"] <= answer.timings["total_s"]
+    for c in answer.citations:
+        assert article_text[c.start : c.end] == c.text
+    assert answer.refused == (answer.citations == [])
+
+
+def test_off_topic_question_is_refused_by_the_gate(pipeline):
+    answer = pipeline.answer("How do I fix my bicycle chain?")
+    assert answer.refused and not answer.draft  # the model was never called
+
+
+def test_off_topic_answer_that_passes_the_gate_is_refused_by_grounding(pipeline):
+    answer = pipeline.answer("What is a good recipe for banana bread?")
+    assert answer.refused and answer.citations == []
+
+
+def test_follow_up_rewriting_retrieves_the_referent(pipeline):
+    history = [
+        {"role": "user", "content": "Who became CEO of the OpenAI Applications division?"},
+        {"role": "assistant", "content": "Fidji Simo became CEO of OpenAI Applications [1]."},
+    ]
+    answer = pipeline.answer("When did she join OpenAI?", history)
+    assert answer.rewritten_question and "simo" in answer.rewritten_question.lower()
+    passages, _ = pipeline.retrieve(answer.rewritten_question)
+    assert any("joined OpenAI in May" in p.text for p in passages)
+
+
+def test_cli_ingest_and_ask_json_round_trip(tmp_path: Path):
+    from tests.integration.conftest import make_project
+
+    project = make_project(tmp_path / "cli")
+    env = {**os.environ, "RAG_LLM": SMALL, "HF_HUB_OFFLINE": "1"}
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "rag.cli", *args], cwd=project, env=env, capture_output=True, text=True, timeout=300
+    )
+    first = run("ingest", "--json")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["added"] == ["corpus/openai-code-red.txt"]
+    again = json.loads(run("ingest", "--json").stdout)
+    assert again["chunks_embedded"] == 0 and again["unchanged"] == ["corpus/openai-code-red.txt"]
+
+    history = project / "history.json"
+    history.write_text(json.dumps([{"role": "user", "content": "What is Garlic?"},
+                                   {"role": "assistant", "content": "A new OpenAI model [1]."}]))
+    out = run("ask", "When is it expected to debut?", "--history", str(history), "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) == {"question", "rewritten_question", "answer", "refused", "citations", "timings", "model"}
+    assert data["model"] == SMALL and "Garlic" in data["rewritten_question"]
+    text = (project / "corpus" / "openai-code-red.txt").read_text()
+    for c in data["citations"]:
+        assert text[c["start"] : c["end"]] == c["text"]
+
+    bad = run("ask", "   ", "--json")
+    assert bad.returncode == 2 and "question is empty" in bad.stderr
+    missing = run("ask", "hi?", "--llm", "local:/nope/model.gguf")
+    assert missing.returncode == 1 and "neither bundled" in missing.stderr
+    assert (ROOT / "corpus").exists()
