@@ -320,3 +320,24 @@ def compare_to_baseline(summary: dict[str, Any], baseline: dict[str, Any], toler
     if flipped:
         problems.append(f"{len(flipped)} case(s) now fail: {', '.join(flipped)}")
     return problems
+
+
+def suite_params(path: Path) -> list[Any]:
+    """The cases of a suite as ``pytest.param`` objects (ids = case ids), for ``parametrize``."""
+    import pytest
+
+    return [pytest.param(case, id=case.id, marks=[]) for case in load_suite(Path(path)).cases]
+
+
+def check_case(pipeline: Any, case: Case, k: int = 4) -> CaseScore:
+    """Answer one case and raise ``AssertionError`` with a readable explanation if it fails."""
+    documents = corpus_texts(pipeline.settings.project_root, pipeline.index.manifest.documents)
+    answer = pipeline.answer(case.question, [t.model_dump() for t in case.history])
+    score = score_case(case, answer, documents, k)
+    if not score.passed:
+        cites = "\n".join(f"    [{c.n}] {c.text}" for c in answer.citations) or "    (none)"
+        raise AssertionError(
+            f"case {case.id} failed: {'; '.join(score.reasons)}\n  question: {case.question}\n"
+            f"  answer:   {answer.answer}\n  citations:\n{cites}"
+        )
+    return score

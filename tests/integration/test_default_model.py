@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag.chain import Pipeline
-from rag.eval import load_suite, run_suite, summarize
+from rag.eval import check_case, load_suite, run_suite, suite_params, summarize
 from tests.integration.conftest import ROOT, settings_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.default_model]
@@ -50,3 +50,9 @@ def test_golden_subset(pipeline):
     assert summary["answer_correctness"] >= 0.75, failures
     assert summary["refusal_accuracy"] >= 0.8, failures
     assert summary["citation_precision"] >= 0.8, failures
+
+
+@pytest.mark.parametrize("case", suite_params(ROOT / "evals" / "smoke.yaml"))
+def test_smoke_suite_case(pipeline, case):
+    """The pytest entry point: each suite case is a test with a readable failure message."""
+    check_case(pipeline, case)

@@ -1,0 +1,63 @@
+"""`rag eval` end to end with the real default stack: reports, and exit codes around a threshold."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import ROOT, make_project
+
+pytestmark = [pytest.mark.slow, pytest.mark.default_model]
+
+
+def rag_eval(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "rag.cli", "eval", *args], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    project = make_project(tmp_path_factory.mktemp("eval"))
+    suite = project / "suite.yaml"
+    suite.write_text((ROOT / "evals" / "smoke.yaml").read_text())
+    result = rag_eval(project, str(suite), "--report", "out")
+    return project, suite, result
+
+
+def test_report_files_and_table(first_run):
+    project, _, result = first_run
+    assert result.returncode in (0, 1), result.stderr
+    assert "answer_correctness" in result.stdout and "citation_precision" in result.stdout
+    lines = [json.loads(x) for x in (project / "out" / "results.jsonl").read_text().splitlines()]
+    assert [x["id"] for x in lines] == ["weekly-users", "head-of-chatgpt", "garlic-followup",
+                                        "anthropic-valuation", "injection"]
+    for line in lines:
+        assert {"question", "answer", "refused", "citations", "timings", "model", "passed"} <= set(line)
+    summary = json.loads((project / "out" / "summary.json").read_text())
+    assert summary["cases"] == 5 and summary["model"] == "local:qwen2.5-1.5b"
+    html = (project / "out" / "report.html").read_text()
+    assert "<svg" in html and "weekly-users" in html and "http" not in html.split("<body>")[1]
+
+
+def test_exit_codes_around_the_measured_score(first_run):
+    project, suite, _ = first_run
+    score = json.loads((project / "out" / "summary.json").read_text())["pass_rate"]
+    assert score > 0
+    below = rag_eval(project, str(suite), "--threshold", f"pass_rate={score - 0.01:.4f}",
+                     "--baseline", "out/summary.json")
+    assert below.returncode == 0, below.stdout + below.stderr
+    above = rag_eval(project, str(suite), "--threshold", f"pass_rate={score + 0.01:.4f}")
+    assert above.returncode == 1 and "below the threshold" in above.stderr
+
+
+def test_bad_suite_exits_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- {id: x, question: q}\n")
+    result = rag_eval(tmp_path, str(bad))
+    assert result.returncode == 2 and "case x" in result.stderr

@@ -1,0 +1,39 @@
+import pytest
+
+from rag.backends import make_chat_model, parse_spec, providers
+from rag.config import load_settings
+from rag.errors import ModelError
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return load_settings(project_root=tmp_path, env={})
+
+
+def test_spec_parsing_and_unknown_provider(settings):
+    assert parse_spec("local:qwen2.5-1.5b") == ("local", "qwen2.5-1.5b")
+    with pytest.raises(ModelError, match="provider:model"):
+        parse_spec("qwen")
+    with pytest.raises(ModelError, match="unknown model provider 'nope'; available: .*fake.*local.*openai"):
+        make_chat_model(settings, "nope:x")
+
+
+def test_local_model_path_must_exist(settings):
+    with pytest.raises(ModelError, match="neither bundled"):
+        make_chat_model(settings, "local:/does/not/exist.gguf")
+
+
+def test_openai_needs_a_key_or_base_url(settings, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with pytest.raises(ModelError, match="RAG_OPENAI_BASE_URL"):
+        make_chat_model(settings, "openai:gpt-4o-mini")
+
+
+def test_fake_model_streams_the_scripted_reply(settings):
+    model = make_chat_model(settings, "fake:Hello there [1].")
+    assert "".join(c.content for c in model.stream("hi")) == "Hello there [1]."
+
+
+def test_builtin_providers():
+    assert {"local", "openai", "ollama", "fake"} <= set(providers())
