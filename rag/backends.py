@@ -124,8 +124,35 @@ def _ollama(model: str, settings: Settings) -> BaseChatModel:
     )
 
 
+def _huggingface(model: str, settings: Settings) -> BaseChatModel:
+    """A local transformers model directory (never a hub download), through langchain-huggingface."""
+    try:
+        from langchain_huggingface import ChatHuggingFace, HuggingFacePipeline
+    except ImportError:
+        raise ModelError('the huggingface provider needs an extra: pip install ".[huggingface]"') from None
+    path = Path(model).expanduser()
+    if not (path / "config.json").is_file():
+        raise ModelError(
+            f"huggingface:{model} is not a local transformers model directory (no config.json); "
+            "models are never downloaded at run time"
+        )
+    try:
+        pipe = HuggingFacePipeline.from_model_id(
+            model_id=str(path),
+            task="text-generation",
+            model_kwargs={"local_files_only": True},
+            pipeline_kwargs={"max_new_tokens": settings.max_tokens, "do_sample": False, "return_full_text": False},
+        )
+    except Exception as exc:  # noqa: BLE001
+        raise ModelError(f"cannot load the transformers model in {path}: {exc}") from exc
+    return ChatHuggingFace(llm=pipe, model_id=str(path))
+
+
 def _fake(model: str, settings: Settings) -> BaseChatModel:
-    """``fake:<reply>`` always answers ``<reply>``; ``fake:@file.txt`` cycles through its lines."""
+    """``fake:<reply>`` always answers ``<reply>``; ``fake:@file.txt`` cycles through its lines.
+
+    Replies stream word by word and are cut at ``max_tokens`` words, like a real backend.
+    """
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
     from langchain_core.messages import AIMessage
 
@@ -133,15 +160,32 @@ def _fake(model: str, settings: Settings) -> BaseChatModel:
         replies = [line for line in Path(model[1:]).read_text(encoding="utf-8").splitlines() if line.strip()]
     else:
         replies = [model or "The documents do not say."]
-    return GenericFakeChatModel(messages=(AIMessage(content=r) for r in itertools.cycle(replies)))
+    cut = [" ".join(r.split(" ")[: settings.max_tokens]) for r in replies]
+    return GenericFakeChatModel(messages=(AIMessage(content=r) for r in itertools.cycle(cut)))
 
 
 BUILTIN: dict[str, Factory] = {
     "local": _local,
     "openai": _openai,
     "ollama": _ollama,
+    "huggingface": _huggingface,
     "fake": _fake,
 }
+
+
+def explain_failure(exc: Exception, spec: str, settings: Settings) -> str:
+    """A backend exception as a sentence that says what to check."""
+    name = exc.__class__.__name__
+    text = str(exc)
+    if name in ("AuthenticationError", "PermissionDeniedError") or "401" in text:
+        return f"{spec}: the server rejected the API key; check OPENAI_API_KEY (or the server's key)"
+    if "Timeout" in name or "timed out" in text.lower():
+        return f"{spec}: no answer within {settings.timeout_s:g} s (timeout_s); is the server overloaded or stuck?"
+    if name in ("APIConnectionError", "ConnectError", "ConnectionError") or "connect" in text.lower():
+        return f"{spec}: cannot connect to the model server; is it running at the configured URL?"
+    if name == "NotFoundError" or "404" in text:
+        return f"{spec}: the server does not know this model; check the model name"
+    return f"{spec} failed: {name}: {text}"
 
 
 def providers() -> dict[str, Factory | Any]:

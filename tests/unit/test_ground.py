@@ -88,3 +88,17 @@ def test_claim_features():
     assert names("According to Nick Turley, ChatGPT leads.") == [("nick", "turley"), ("chatgpt",)]
     assert is_refusal("The article does not specify that.")
     assert not is_refusal("ChatGPT has 800 million weekly users.")
+
+
+def test_restating_the_question_is_not_a_supported_claim(setup):
+    question = "What is OpenAI valued at?"
+    g = run('The document contains the answer to the question "What is OpenAI valued at?" [2]', setup, question)
+    assert g.refused
+
+
+def test_names_must_match_whole_words():
+    from rag.ground import names_supported
+
+    assert names_supported([("sam", "altman")], "Altman's memo said GPT-5.1 shipped.")
+    assert names_supported([("gpt-5",)], "OpenAI's GPT-5.1 model")
+    assert not names_supported([("tur",)], "According to Nick Turley")

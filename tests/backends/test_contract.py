@@ -1,0 +1,177 @@
+"""One contract, every installed backend, each against the real thing this machine allows:
+
+- ``local``: SmolLM2-135M in process through xllamacpp;
+- ``openai``: langchain-openai against a real llama.cpp OpenAI-compatible HTTP server on 127.0.0.1;
+- ``ollama``: langchain-ollama against a loopback server speaking Ollama's /api/chat protocol in front
+  of that same llama.cpp model (no Ollama server can be installed here);
+- ``huggingface``: a tiny randomly initialised transformers model saved with ``save_pretrained``
+  (real loading and generation; random weights cannot answer, so it is held to the plumbing part);
+- ``fake``: the scripted model used by unit tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import secrets
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.backends import make_chat_model, start_llama_server
+from rag.chain import Pipeline
+from rag.config import load_settings
+from rag.errors import ModelError
+from rag.models import resolve_bundled
+from rag.store import Index
+from tests.backends.servers import ollama_adapter, tiny_transformers_model
+from tests.integration.conftest import make_project
+
+pytestmark = pytest.mark.slow
+QUESTION = "Who is the head of ChatGPT?"
+MAX_TOKENS = 8
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return make_project(tmp_path_factory.mktemp("backends"))
+
+
+@pytest.fixture(scope="module")
+def base_settings(project):
+    return load_settings(project_root=project, env={}, max_tokens=MAX_TOKENS, timeout_s=60)
+
+
+@pytest.fixture(scope="module")
+def llama(base_settings):
+    key = secrets.token_urlsafe(8)
+    path = resolve_bundled("smollm2-135m", base_settings.model_cache_dir)
+    server = start_llama_server(path, base_settings, key)
+    yield server, key
+
+
+@pytest.fixture(scope="module")
+def backends(llama, project, base_settings, tmp_path_factory):
+    """spec -> (settings, environment) for every backend installed here."""
+    server, key = llama
+    found = {
+        "local:smollm2-135m": ({}, {}),
+        "openai:smollm2": ({"openai_base_url": server.listening_address + "/v1"}, {"OPENAI_API_KEY": key}),
+        "fake:Nick Turley is the head of ChatGPT [1].": ({}, {}),
+    }
+    if importlib.util.find_spec("langchain_ollama"):
+        found["ollama:smollm2"] = ({}, {"OLLAMA_HOST": "ADAPTER"})
+    if importlib.util.find_spec("langchain_huggingface"):
+        text = (project / "corpus" / "openai-code-red.txt").read_text()
+        model_dir = tiny_transformers_model(tmp_path_factory.mktemp("hf"), text)
+        found[f"huggingface:{model_dir}"] = ({}, {})
+    return found
+
+
+SPECS = ["local:smollm2-135m", "openai:smollm2", "ollama:smollm2", "huggingface:", "fake:"]
+
+
+def _resolve(spec_prefix: str, backends: dict):
+    for spec, value in backends.items():
+        if spec.startswith(spec_prefix):
+            return spec, value
+    pytest.skip(f"{spec_prefix} backend not installed")
+
+
+@pytest.fixture(params=SPECS)
+def backend(request, backends, base_settings, llama, monkeypatch):
+    spec, (overrides, env) = _resolve(request.param, backends)
+    server, _ = llama
+    with ollama_adapter(server) as ollama_url:
+        for k, v in env.items():
+            monkeypatch.setenv(k, ollama_url if v == "ADAPTER" else v)
+        settings = base_settings.model_copy(update={"llm": spec, **overrides})
+        yield spec, settings
+
+
+def test_streams_and_honours_max_tokens(backend):
+    spec, settings = backend
+    model = make_chat_model(settings, spec)
+    chunks = [c.content for c in model.stream([("user", "Tell me a long story about the sea.")])]
+    text = "".join(chunks)
+    assert len([c for c in chunks if c]) >= 2, chunks
+    assert text.strip()
+    assert len(text.split()) <= MAX_TOKENS * 2  # a token is at most a word here (word-level or BPE)
+
+
+def test_answers_from_the_article_with_exact_citations(backend, real_embeddings, project):
+    spec, settings = backend
+    settings = settings.model_copy(update={"max_tokens": 64})
+    pipeline = Pipeline(settings, _index(settings, real_embeddings), real_embeddings,
+                        make_chat_model(settings, spec), spec)
+    answer = pipeline.answer(QUESTION)
+    text = (project / "corpus" / "openai-code-red.txt").read_text()
+    for c in answer.citations:
+        assert text[c.start : c.end] == c.text
+    if spec.startswith("huggingface:"):
+        assert answer.refused or answer.citations  # random weights: well-formed, nothing unchecked
+    else:
+        assert not answer.refused and "Turley" in answer.answer
+        assert any("Nick Turley" in c.text for c in answer.citations)
+
+
+def test_bad_spec_errors_are_clear(base_settings):
+    with pytest.raises(ModelError, match="available"):
+        make_chat_model(base_settings, "nosuch:model")
+    with pytest.raises(ModelError, match="not a local transformers model directory"):
+        make_chat_model(base_settings, "huggingface:/no/such/dir")
+
+
+def test_openai_wrong_key_is_a_clear_error(llama, base_settings, real_embeddings, monkeypatch):
+    server, _ = llama
+    monkeypatch.setenv("OPENAI_API_KEY", "wrong-key")
+    settings = base_settings.model_copy(update={"openai_base_url": server.listening_address + "/v1"})
+    model = make_chat_model(settings, "openai:smollm2")
+    pipeline = Pipeline(settings, _index(settings, real_embeddings), real_embeddings, model, "openai:smollm2")
+    with pytest.raises(ModelError, match="rejected the API key"):
+        pipeline.answer(QUESTION)
+
+
+def test_openai_server_down_fails_fast(base_settings, real_embeddings, monkeypatch):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    settings = base_settings.model_copy(update={"openai_base_url": f"http://127.0.0.1:{port}/v1", "timeout_s": 5})
+    model = make_chat_model(settings, "openai:x")
+    pipeline = Pipeline(settings, _index(settings, real_embeddings), real_embeddings, model, "openai:x")
+    started = time.perf_counter()
+    with pytest.raises(ModelError, match="cannot connect"):
+        pipeline.answer(QUESTION)
+    assert time.perf_counter() - started < 30
+
+
+def test_openai_silent_server_times_out(base_settings, real_embeddings, monkeypatch):
+    with socket.socket() as listener:  # accepts connections, never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        monkeypatch.setenv("OPENAI_API_KEY", "k")
+        settings = base_settings.model_copy(update={"openai_base_url": f"http://127.0.0.1:{port}/v1", "timeout_s": 2})
+        model = make_chat_model(settings, "openai:x")
+        pipeline = Pipeline(settings, _index(settings, real_embeddings), real_embeddings, model, "openai:x")
+        started = time.perf_counter()
+        with pytest.raises(ModelError, match="no answer within 2 s"):
+            pipeline.answer(QUESTION)
+        assert time.perf_counter() - started < 20
+
+
+def _index(settings, embeddings) -> Index:
+    from ingest.pipeline import ingest
+
+    ingest(settings, embeddings, progress=False)
+    return Index.load(settings)
+
+
+def test_api_key_never_in_error_messages(llama, base_settings, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret-value")
+    model = make_chat_model(base_settings.model_copy(update={"openai_base_url": "http://127.0.0.1:9/v1"}), "openai:x")
+    assert "sk-very-secret-value" not in repr(model)
+    assert os.environ["OPENAI_API_KEY"] == "sk-very-secret-value"
