@@ -26,6 +26,9 @@ app = typer.Typer(
 )
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="a rag.toml file (default ./rag.toml)")]
+EmbOpt = Annotated[
+    str | None, typer.Option("--embeddings", help="embedding spec, e.g. sentence-transformers:/path/to/model")
+]
 LlmOpt = Annotated[str | None, typer.Option("--llm", help="model spec provider:model, e.g. local:qwen2.5-0.5b")]
 
 
@@ -49,11 +52,12 @@ def ingest_cmd(
     paths: Annotated[list[Path] | None, typer.Argument(help="files or folders (default: the corpus folder)")] = None,
     reset: Annotated[bool, typer.Option("--reset", help="drop the index and rebuild it")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    embeddings: EmbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Chunk, embed and store documents; unchanged files are skipped, removed ones deleted."""
     try:
-        settings = _settings(config)
+        settings = _settings(config, embeddings=embeddings)
         from ingest.pipeline import ingest
         from rag.embeddings import make_embeddings
 
@@ -92,13 +96,14 @@ def ask(
     history: Annotated[Path | None, typer.Option(help="JSON file of prior messages (OpenAI format)")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
     llm: LlmOpt = None,
+    embeddings: EmbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Answer one question with inline \\[n] citations."""
     from rag.chain import Pipeline, Token
 
     try:
-        settings = _settings(config, llm=llm)
+        settings = _settings(config, llm=llm, embeddings=embeddings)
         turns = _read_history(history)
         pipeline = Pipeline.load(settings)
         final: Answer | None = None
@@ -121,12 +126,12 @@ def ask(
 
 
 @app.command()
-def chat(llm: LlmOpt = None, config: ConfigOpt = None) -> None:
+def chat(llm: LlmOpt = None, embeddings: EmbOpt = None, config: ConfigOpt = None) -> None:
     """A terminal chat that streams answers and keeps the conversation for follow-ups."""
     from rag.chain import Pipeline, Token
 
     try:
-        settings = _settings(config, llm=llm)
+        settings = _settings(config, llm=llm, embeddings=embeddings)
         typer.echo(f"loading {settings.llm} ...", err=True)
         pipeline = Pipeline.load(settings, sync_corpus=True)
     except RagError as exc:
@@ -162,6 +167,77 @@ def chat(llm: LlmOpt = None, config: ConfigOpt = None) -> None:
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": final.answer}]
 
 
+def _parse_thresholds(items: list[str]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        metric, sep, value = item.partition("=")
+        try:
+            out[metric.strip()] = float(value)
+        except ValueError:
+            raise InputError(f"--threshold {item!r} must look like metric=number, e.g. pass_rate=0.8") from None
+        if not sep:
+            raise InputError(f"--threshold {item!r} must look like metric=number")
+    return out
+
+
+@app.command("eval")
+def eval_cmd(
+    suite_file: Annotated[Path, typer.Argument(metavar="SUITE.yaml", help="the evaluation suite")],
+    llm: Annotated[list[str] | None, typer.Option("--llm", help="model spec; repeat to compare backends")] = None,
+    report: Annotated[Path | None, typer.Option(help="write results.jsonl, summary.json, report.html here")] = None,
+    baseline: Annotated[Path | None, typer.Option(help="a previous summary.json; fail on regressions")] = None,
+    tolerance: Annotated[float, typer.Option(help="allowed drop of a metric against the baseline")] = 0.02,
+    threshold: Annotated[list[str] | None, typer.Option(help="metric=value, e.g. pass_rate=0.8 (repeatable)")] = None,
+    k: Annotated[int, typer.Option("--k", help="k for retrieval hit@k")] = 4,
+    embeddings: EmbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Run a Q&A suite against one or more backends; exit 0 pass, 1 fail, 2 bad input."""
+    from rag import eval as ev
+    from rag.chain import Pipeline
+    from rag.embeddings import make_embeddings
+    from rag.report import terminal_table, write_reports
+
+    try:
+        settings = _settings(config, embeddings=embeddings)
+        suite = ev.load_suite(suite_file)
+        thresholds = {**suite.thresholds, **_parse_thresholds(threshold or [])}
+        base = None
+        if baseline is not None:
+            try:
+                base = json.loads(baseline.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise InputError(f"cannot read baseline {baseline}: {exc}") from None
+        embedder = make_embeddings(settings.embeddings)
+        summaries: dict[str, dict] = {}
+        rows: dict[str, list[dict]] = {}
+        for spec in llm or [settings.llm]:
+            pipeline = Pipeline.load(settings, embeddings=embedder, llm_spec=spec, sync_corpus=True)
+            answers, scores = ev.run_suite(pipeline, suite, k=k)
+            sims = ev.semantic_similarities(embedder, suite.cases, answers)
+            summaries[spec] = {"model": spec, **ev.summarize(scores, answers, sims)}
+            rows[spec] = [
+                {**ev.result_line(c, a, s), "semantic_similarity": sim}
+                for c, a, s, sim in zip(suite.cases, answers, scores, sims, strict=True)
+            ]
+            del pipeline
+    except RagError as exc:
+        _fail(exc)
+        return
+    typer.echo(terminal_table(summaries))
+    if report is not None:
+        write_reports(report, summaries, rows, f"Evaluation of {suite_file.name}")
+        typer.echo(f"\nreports written to {report}/ (results.jsonl, summary.json, report.html)")
+    problems = []
+    for spec, summary in summaries.items():
+        problems += [f"{spec}: {p}" for p in ev.check_thresholds(summary, thresholds)]
+        if base is not None:
+            problems += [f"{spec}: {p}" for p in ev.compare_to_baseline(summary, base, tolerance)]
+    for p in problems:
+        typer.secho(f"FAIL {p}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1 if problems else 0)
+
+
 @app.command()
 def models(config: ConfigOpt = None) -> None:
     """List the bundled models and the configured backends."""
@@ -174,6 +250,27 @@ def models(config: ConfigOpt = None) -> None:
         state = "installed" if row["installed"] else f"not installed ({row['install']})"
         verified = {True: "verified", False: "not yet joined", None: "in package"}[row["verified"]]
         typer.echo(f"{row['name']:<22} {size:>9}  {state}, {verified}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to bind (default 127.0.0.1: this machine only)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default 7860)")] = None,
+    llm: LlmOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """The web chat: streamed answers with clickable citations, at http://HOST:PORT."""
+    from rag.chain import Pipeline
+
+    try:
+        settings = _settings(config, llm=llm, host=host, port=port)
+        typer.echo(f"loading {settings.llm} ...", err=True)
+        pipeline = Pipeline.load(settings, sync_corpus=True)
+        from ui.app import build_app, launch
+
+        launch(build_app(settings, pipeline), settings)
+    except RagError as exc:
+        _fail(exc)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,63 @@
+"""Launched web chats for end-to-end tests: real embeddings, a real index, a real or scripted model.
+
+Each fixture is module-scoped: a module loads its app once and every test in it reuses it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from rag.chain import Pipeline
+from rag.config import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTICLE = ROOT / "corpus" / "openai-code-red.txt"
+SMALL_MODEL = "local:smollm2-135m"  # tiny and fast; its answers are poor, so tests check plumbing
+# A scripted reply that grounding confirms, so a cited passage is shown deterministically.
+SCRIPTED_MODEL = "fake:Over 800 million people worldwide chat with ChatGPT every week [1]."
+
+
+@dataclass
+class Served:
+    url: str
+    settings: Settings
+    pipeline: Pipeline
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(tmp: Path, llm: str, embeddings) -> Iterator[Served]:
+    from ui.app import build_app, launch
+
+    (tmp / "corpus").mkdir()
+    shutil.copy(ARTICLE, tmp / "corpus" / ARTICLE.name)
+    settings = load_settings(project_root=tmp, env={}, llm=llm, host="127.0.0.1", port=free_port())
+    pipeline = Pipeline.load(settings, embeddings=embeddings, sync_corpus=True)
+    app = build_app(settings, pipeline)
+    _, url, _ = launch(app, settings, prevent_thread_lock=True, quiet=True)
+    try:
+        yield Served(url.rstrip("/") + "/", settings, pipeline)
+    finally:
+        app.close()
+
+
+@pytest.fixture(scope="module")
+def small_model_app(tmp_path_factory, real_embeddings) -> Iterator[Served]:
+    """The web chat on the 135M local model."""
+    yield from serve(tmp_path_factory.mktemp("small"), SMALL_MODEL, real_embeddings)
+
+
+@pytest.fixture(scope="module")
+def scripted_app(tmp_path_factory, real_embeddings) -> Iterator[Served]:
+    """The web chat on a scripted model whose answer cites the weekly-users sentence."""
+    yield from serve(tmp_path_factory.mktemp("scripted"), SCRIPTED_MODEL, real_embeddings)

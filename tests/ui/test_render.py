@@ -1,0 +1,181 @@
+"""The web chat's pure render functions: answer markdown, sources HTML, details, feedback records."""
+
+from datetime import UTC, datetime
+
+from rag.answer import Answer, Citation
+from ui.render import (
+    EMPTY_SOURCES,
+    Turn,
+    anchor,
+    answer_markdown,
+    chat_messages,
+    citation_html,
+    details_markdown,
+    draft_markdown,
+    escape_markdown,
+    feedback_record,
+    history_of,
+    paragraph_context,
+    sources_html,
+)
+
+DOC = (
+    "Title line\n"
+    "OpenAI is worried. Currently, over 800 million people chat with ChatGPT every week. It grows fast.\n"
+    "Last line."
+)
+SENTENCE = "Currently, over 800 million people chat with ChatGPT every week."
+START = DOC.index(SENTENCE)
+CITE = Citation(1, "corpus/article.txt", START, START + len(SENTENCE), SENTENCE, 0.8)
+
+
+def answered(text: str = "Over 800 million people use it every week [1].", **kw) -> Answer:
+    return Answer(question="How many?", answer=text, refused=False, citations=[CITE], **kw)
+
+
+def refused(draft: str = "") -> Answer:
+    return Answer(question="Who?", answer="The documents do not say.", refused=True, draft=draft)
+
+
+def test_markers_become_links_to_their_passage_anchor():
+    md = answer_markdown(answered(), turn=3)
+    assert f'href="#{anchor(3, 1)}"' in md
+    assert ">[1]</a>" in md
+    assert "[1]." not in md  # the raw marker is gone
+    html = citation_html(CITE, DOC, turn=3)
+    assert f'id="{anchor(3, 1)}"' in html  # the link target exists in the sources panel
+
+
+def test_markers_with_several_numbers_and_uncited_numbers():
+    answer = answered("A [1, 2]. B [7].")
+    answer.citations.append(Citation(2, "corpus/article.txt", 0, 5, "Title", 0.5))
+    md = answer_markdown(answer, turn=0)
+    assert 'href="#src-0-1"' in md and 'href="#src-0-2"' in md
+    assert "#src-0-7" not in md and "[7]" not in md  # never link to a passage that was not cited
+
+
+def test_answer_text_is_escaped_in_markdown():
+    md = answer_markdown(answered('<img src=x onerror="alert(1)"> [evil](javascript:alert(1)) $x$ [1]'), 0)
+    assert "<img" not in md
+    assert "&lt;img" in md
+    assert "](javascript" not in md  # the link syntax is neutralised
+    assert "\\$x\\$" in md
+    assert escape_markdown("*bold* _it_ `code`") == "\\*bold\\* \\_it\\_ \\`code\\`"
+
+
+def test_refusal_is_calm_and_says_why():
+    md = answer_markdown(refused(), 0)
+    assert md.startswith("The documents do not say.")
+    assert "Nothing in the documents answers this" in md
+    assert "error" not in md.lower() and "⚠" not in md
+    withdrawn = answer_markdown(refused(draft="Nick Turley was born in 2012 [1]."), 0)
+    assert "withdrew" in withdrawn
+    # a draft that was itself a refusal is not a withdrawal
+    assert "withdrew" not in answer_markdown(refused(draft="The documents do not say."), 0)
+
+
+def test_dropped_sentences_are_disclosed():
+    md = answer_markdown(answered(dropped=["He was born in 2012."]), 0)
+    assert "1 sentence of the draft removed: the sources did not support it." in md
+    assert "2 sentences" in answer_markdown(answered(dropped=["A.", "B."]), 0)
+
+
+def test_draft_is_marked_as_unchecked_and_escaped():
+    assert "Searching" in draft_markdown("")
+    md = draft_markdown("Nick <b>Turley</b> [1]")
+    assert "checking it against the sources" in md
+    assert "<b>" not in md and "href" not in md  # markers are not linked before grounding
+
+
+def test_paragraph_context_is_the_line_holding_the_span():
+    before, cited, after = paragraph_context(DOC, CITE.start, CITE.end)
+    assert before == "OpenAI is worried. "
+    assert cited == SENTENCE
+    assert after == " It grows fast."
+    long = "word " * 200 + SENTENCE + " tail" * 200
+    b, c, a = paragraph_context(long, 1000, 1000 + len(SENTENCE), context=50)
+    assert b.startswith("…") and len(b) <= 52 and a.endswith("…") and len(a) <= 52
+    assert c == SENTENCE
+
+
+def test_sources_highlight_the_exact_span_with_name_and_position():
+    html = citation_html(CITE, DOC, turn=0)
+    assert f"<mark>{SENTENCE}</mark>" in html
+    assert "OpenAI is worried. <mark>" in html and "</mark> It grows fast." in html
+    assert "Title line" not in html and "Last line" not in html  # only the paragraph
+    assert ">article.txt<" in html and 'title="corpus/article.txt"' in html
+    assert f"characters {CITE.start:,}–{CITE.end:,}" in html
+
+
+def test_hostile_document_text_is_inert():
+    hostile = "<script>alert(1)</script> Evil ${value} {{x}} `t` <img src=x onerror=alert(2)>. "
+    doc = hostile + SENTENCE + ' <a href="javascript:alert(3)">x</a>'
+    start = doc.index(SENTENCE)
+    cite = Citation(1, 'corpus/"><b>x.txt', start, start + len(SENTENCE), SENTENCE, 0.5)
+    html = citation_html(cite, doc, turn=0)
+    for raw in ("<script", "<img", "<a href", "${", "{{", "`", '"><b>'):
+        assert raw not in html
+    assert "&lt;script&gt;" in html and "&#36;&#123;value&#125;" in html
+
+
+def test_changed_document_falls_back_to_the_indexed_sentence():
+    html = citation_html(CITE, DOC.replace("800", "900"), turn=0)
+    assert f"<mark>{SENTENCE}</mark>" in html and "changed since it was indexed" in html
+    assert "changed since" in citation_html(CITE, None, turn=0)
+
+
+def test_sources_panel_lists_answers_newest_first_latest_open():
+    assert sources_html([], {}) == EMPTY_SOURCES
+    turns = [Turn("First?", answered()), Turn("Second?", refused())]
+    html = sources_html(turns, {"corpus/article.txt": DOC})
+    assert html.index("Second?") < html.index("First?")
+    assert '<details class="rag-turn" open><summary><span class="rag-turn-n">Answer 2</span>' in html
+    assert "No passage cited" in html
+    assert 'id="src-0-1"' in html
+
+
+def test_duplicate_citation_numbers_render_once():
+    answer = answered()
+    answer.citations.append(CITE)
+    assert sources_html([Turn("Q", answer)], {"corpus/article.txt": DOC}).count('id="src-0-1"') == 1
+
+
+def test_chat_messages_and_history():
+    turns = [Turn("How <many>?", answered())]
+    messages = chat_messages(turns, pending="Follow *up*?", draft="Partial")
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
+    assert messages[0]["content"] == "How &lt;many&gt;?"
+    assert messages[2]["content"] == "Follow \\*up\\*?"
+    assert "Partial" in messages[3]["content"]
+    assert history_of(turns) == [
+        {"role": "user", "content": "How <many>?"},
+        {"role": "assistant", "content": "Over 800 million people use it every week [1]."},
+    ]
+
+
+def test_details_show_rewritten_question_and_timings():
+    assert "Ask a question" in details_markdown(None)
+    answer = answered(
+        rewritten_question="When did he join? (Nick Turley)",
+        timings={"retrieve_s": 0.021, "ttft_s": 1.9, "total_s": 4.1},
+        model="local:qwen2.5-1.5b",
+        draft="something else",
+    )
+    md = details_markdown(answer)
+    assert "When did he join? \\(Nick Turley\\)" in md
+    assert "retrieve 0.02 s" in md and "first token 1.90 s" in md and "total 4.10 s" in md
+    assert "local:qwen2.5-1.5b" in md
+    assert "something else" not in md  # an unchecked draft is never shown
+    assert "every sentence confirmed" in md
+    assert "withdrawn" in details_markdown(refused(draft="Nick Turley was born in 2012 [1]."))
+    assert "2012" not in details_markdown(refused(draft="Nick Turley was born in 2012 [1]."))
+    assert "no draft" in details_markdown(refused())
+
+
+def test_feedback_record_has_question_answer_citations_vote_time():
+    when = datetime(2025, 12, 1, 12, 0, tzinfo=UTC)
+    record = feedback_record(Turn("How many?", answered()), "up", when)
+    assert record["time"] == "2025-12-01T12:00:00+00:00"
+    assert record["vote"] == "up" and record["question"] == "How many?"
+    assert record["answer"].startswith("Over 800 million")
+    assert record["citations"][0]["text"] == SENTENCE

@@ -1,0 +1,233 @@
+"""Pure render functions for the web chat: answers → chat markdown, citations → sources-panel HTML.
+
+Nothing here touches Gradio, files or models, so every function is unit-tested directly. Document
+text and model output are untrusted: everything they contribute is escaped, so HTML or script in a
+document renders as inert text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from rag.answer import Answer, Citation
+from rag.ground import MARKER, is_refusal
+
+CONTEXT_CHARS = 280  # paragraph text kept on each side of a cited sentence
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$])")
+WARNING = "⚠️ "  # starts a problem shown in the page (not for refusals: those are calm answers)
+TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
+
+EMPTY_SOURCES = (
+    '<div class="rag-sources-empty">Cited passages appear here. '
+    "Click a <span class='rag-cite-demo'>[1]</span> marker in an answer to jump to its sentence.</div>"
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One finished exchange of a conversation (kept per browser session)."""
+
+    question: str
+    answer: Answer
+
+
+def anchor(turn: int, n: int) -> str:
+    """The element id of citation ``n`` of turn ``turn`` in the sources panel."""
+    return f"src-{turn}-{n}"
+
+
+def escape_html(text: str) -> str:
+    """Escape text for HTML, including the characters Gradio's HTML templates would interpret."""
+    return html.escape(text, quote=True).translate(TEMPLATE_CHARS)
+
+
+def escape_markdown(text: str) -> str:
+    """Make untrusted text render literally in chat markdown: no tags, links, emphasis or LaTeX."""
+    escaped = html.escape(text, quote=False)
+    return MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
+
+
+def document_name(source: str) -> str:
+    return PurePosixPath(source).name or source
+
+
+def _link_markers(text: str, turn: int, cited: set[int]) -> str:
+    """Escape ``text`` and turn each ``[n]`` marker into a link to its passage in the sources panel."""
+    out: list[str] = []
+    pos = 0
+    for match in MARKER.finditer(text):
+        out.append(escape_markdown(text[pos : match.start()]))
+        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        links = [
+            f'<a class="rag-cite" href="#{anchor(turn, n)}" title="show source {n}">[{n}]</a>'
+            for n in numbers
+            if n in cited
+        ]
+        out.append(" " + "".join(links) if links else "")
+        pos = match.end()
+    out.append(escape_markdown(text[pos:]))
+    return "".join(out)
+
+
+def draft_markdown(draft: str) -> str:
+    """The answer while it streams: plain text, markers not yet linked, marked as unchecked."""
+    if not draft.strip():
+        return "*Searching the documents…*"
+    return f"{escape_markdown(draft.strip())} ▍\n\n*Draft: checking it against the sources…*"
+
+
+def answer_markdown(answer: Answer, turn: int) -> str:
+    """The checked answer as chat markdown, with its ``[n]`` markers linked to the sources panel."""
+    withdrawn = answer.refused and bool(answer.draft) and not is_refusal(answer.draft)
+    if answer.refused:
+        if withdrawn:
+            note = (
+                "I drafted an answer, but the sources did not support it, so I withdrew it. "
+                "Try asking more specifically, or add a document that covers this."
+            )
+        else:
+            note = "Nothing in the documents answers this. Try rephrasing, or add a document that covers it."
+        return f"{escape_markdown(answer.answer)}\n\n*{note}*"
+    body = _link_markers(answer.answer, turn, {c.n for c in answer.citations})
+    if answer.dropped:
+        count = len(answer.dropped)
+        what = "1 sentence" if count == 1 else f"{count} sentences"
+        body += f"\n\n*{what} of the draft removed: the sources did not support {'it' if count == 1 else 'them'}.*"
+    return body
+
+
+def chat_messages(turns: Sequence[Turn], pending: str | None = None, draft: str = "") -> list[dict[str, str]]:
+    """The Chatbot value (messages format): every finished turn, then the question being answered."""
+    messages: list[dict[str, str]] = []
+    for i, t in enumerate(turns):
+        messages.append({"role": "user", "content": escape_markdown(t.question)})
+        messages.append({"role": "assistant", "content": answer_markdown(t.answer, i)})
+    if pending is not None:
+        messages.append({"role": "user", "content": escape_markdown(pending)})
+        messages.append({"role": "assistant", "content": draft_markdown(draft)})
+    return messages
+
+
+def history_of(turns: Sequence[Turn]) -> list[dict[str, str]]:
+    """The conversation as OpenAI-style messages for the pipeline (checked answers, not drafts)."""
+    history: list[dict[str, str]] = []
+    for t in turns:
+        history.append({"role": "user", "content": t.question})
+        history.append({"role": "assistant", "content": t.answer.answer})
+    return history
+
+
+def paragraph_context(text: str, start: int, end: int, context: int = CONTEXT_CHARS) -> tuple[str, str, str]:
+    """(before, cited, after): the line holding ``text[start:end]``, trimmed to ``context`` chars a side."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end == -1 else line_end
+    before, after = text[line_start:start], text[end:line_end]
+    if len(before) > context:
+        cut = before.find(" ", len(before) - context)
+        before = "…" + before[cut + 1 if cut != -1 else len(before) - context :]
+    if len(after) > context:
+        cut = after.rfind(" ", 0, context)
+        after = after[: cut if cut > 0 else context] + "…"
+    return before, text[start:end], after
+
+
+def citation_html(citation: Citation, document: str | None, turn: int) -> str:
+    """One cited passage: document name, character position, the sentence highlighted in its paragraph."""
+    name = escape_html(document_name(citation.source))
+    where = f"characters {citation.start:,}–{citation.end:,}"
+    if document is not None and document[citation.start : citation.end] == citation.text:
+        before, cited, after = paragraph_context(document, citation.start, citation.end)
+        note = ""
+    else:  # the file changed or vanished since it was indexed: show only the indexed sentence
+        before, cited, after = "", citation.text, ""
+        note = '<div class="rag-src-note">The document changed since it was indexed.</div>'
+    return (
+        f'<article class="rag-src" id="{anchor(turn, citation.n)}">'
+        f'<header><span class="rag-src-n">[{citation.n}]</span> '
+        f'<span class="rag-src-doc" title="{escape_html(citation.source)}">{name}</span> '
+        f'<span class="rag-src-pos">{where}</span></header>'
+        f'<p class="rag-src-text">{escape_html(before)}<mark>{escape_html(cited)}</mark>{escape_html(after)}</p>'
+        f"{note}</article>"
+    )
+
+
+def _unique(citations: Sequence[Citation]) -> list[Citation]:
+    seen: set[int] = set()
+    out: list[Citation] = []
+    for c in sorted(citations, key=lambda c: c.n):
+        if c.n not in seen:
+            seen.add(c.n)
+            out.append(c)
+    return out
+
+
+def turn_sources_html(turn: Turn, index: int, documents: Mapping[str, str | None], latest: bool) -> str:
+    """The sources of one answer, in a collapsible section (the latest answer's is open)."""
+    answer = turn.answer
+    if answer.refused or not answer.citations:
+        body = '<div class="rag-src-none">No passage cited: the documents do not answer this.</div>'
+    else:
+        body = "".join(citation_html(c, documents.get(c.source), index) for c in _unique(answer.citations))
+    summary = f'<span class="rag-turn-n">Answer {index + 1}</span> {escape_html(turn.question)}'
+    return f'<details class="rag-turn"{" open" if latest else ""}><summary>{summary}</summary>{body}</details>'
+
+
+def sources_html(turns: Sequence[Turn], documents: Mapping[str, str | None]) -> str:
+    """The sources panel: every answer's cited passages, newest first.
+
+    ``documents`` maps each cited source to its text (``None`` when it cannot be read).
+    """
+    if not turns:
+        return EMPTY_SOURCES
+    sections = [turn_sources_html(t, i, documents, i == len(turns) - 1) for i, t in reversed(list(enumerate(turns)))]
+    return '<div class="rag-sources">' + "".join(sections) + "</div>"
+
+
+def details_markdown(answer: Answer | None) -> str:
+    """How the latest answer was produced: the search query, the model and the stage timings."""
+    if answer is None:
+        return "*Ask a question to see how it was answered.*"
+    t = answer.timings
+    stages = [("retrieve", "retrieve_s"), ("first token", "ttft_s"), ("grounding", "ground_s"), ("total", "total_s")]
+    timing = " · ".join(f"{label} {t[key]:.2f} s" for label, key in stages if key in t)
+    searched = escape_markdown(answer.rewritten_question) if answer.rewritten_question else "the question as asked"
+    lines = [
+        f"**Searched for:** {searched}",
+        f"**Timings:** {timing or 'n/a'}",
+        f"**Model:** {escape_markdown(answer.model or 'unknown')}",
+    ]
+    lines.append(f"**Checked against the sources:** {check_summary(answer)}")
+    return "\n\n".join(lines)
+
+
+def check_summary(answer: Answer) -> str:
+    """What grounding did to the draft, without repeating any unchecked text."""
+    if not answer.draft:
+        return "no draft: nothing in the documents was relevant enough to ask the model"
+    if answer.refused:
+        return "the model declined" if is_refusal(answer.draft) else "the draft was withdrawn as unsupported"
+    if answer.dropped:
+        return f"{len(answer.dropped)} unsupported sentence(s) removed; the rest confirmed"
+    return "every sentence confirmed by the passage it cites"
+
+
+def feedback_record(turn: Turn, vote: str, when: datetime | None = None) -> dict[str, Any]:
+    """One line of ``feedback.jsonl``: the question, the answer and its citations, the vote, the time."""
+    data = turn.answer.to_json()
+    return {
+        "time": (when or datetime.now(UTC)).isoformat(timespec="seconds"),
+        "vote": vote,
+        "question": turn.question,
+        "answer": data["answer"],
+        "refused": data["refused"],
+        "citations": data["citations"],
+        "rewritten_question": data["rewritten_question"],
+        "model": data["model"],
+    }
