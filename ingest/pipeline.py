@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,10 +112,8 @@ def ingest(
     paths = paths or [settings.corpus_path]
     client = open_client(settings)
     if reset:
-        try:
+        with contextlib.suppress(Exception):  # an absent collection is fine
             client.delete_collection(settings.collection)
-        except Exception:  # noqa: BLE001, S110 - absent collection is fine
-            pass
         old = None
     else:
         try:

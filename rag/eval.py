@@ -274,8 +274,11 @@ def reference_text(case: Case) -> str:
 
 def semantic_similarities(embeddings: Any, cases: list[Case], answers: list[Answer]) -> list[float | None]:
     """Cosine of answer vs. reference with the bundled embedding model; reported beside exact match."""
-    pairs = [(i, a.answer, reference_text(c)) for i, (c, a) in enumerate(zip(cases, answers, strict=True))
-             if not c.refuse and not a.refused]
+    pairs = [
+        (i, a.answer, reference_text(c))
+        for i, (c, a) in enumerate(zip(cases, answers, strict=True))
+        if not c.refuse and not a.refused
+    ]
     out: list[float | None] = [None] * len(cases)
     if not pairs:
         return out

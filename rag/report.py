@@ -49,20 +49,26 @@ def _bar_chart(summaries: dict[str, dict[str, Any]]) -> str:
     metrics = [m for m, higher in METRICS.items() if higher]
     names = list(summaries)
     group_w, bar_w, height = 30 + 22 * len(names), 20, 180
-    svg = [f'<svg role="img" width="{group_w * len(metrics) + 40}" height="{height + 90}" '
-           'xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="11">']
+    svg = [
+        f'<svg role="img" width="{group_w * len(metrics) + 40}" height="{height + 90}" '
+        'xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="11">'
+    ]
     for gi, metric in enumerate(metrics):
         x0 = 30 + gi * group_w
         for bi, name in enumerate(names):
             value = summaries[name].get(metric)
             h = 0 if value is None else max(1, value * height)
             x = x0 + bi * (bar_w + 2)
-            svg.append(f'<rect x="{x}" y="{10 + height - h}" width="{bar_w}" height="{h}" '
-                       f'fill="{palette[bi % len(palette)]}"><title>{escape(name)} {metric}: {_fmt(value)}</title></rect>')
+            svg.append(
+                f'<rect x="{x}" y="{10 + height - h}" width="{bar_w}" height="{h}" '
+                f'fill="{palette[bi % len(palette)]}"><title>{escape(name)} {metric}: {_fmt(value)}</title></rect>'
+            )
         svg.append(f'<text x="{x0}" y="{height + 24}" transform="rotate(30 {x0} {height + 24})">{metric}</text>')
     for bi, name in enumerate(names):
-        svg.append(f'<rect x="{30 + bi * 160}" y="{height + 70}" width="10" height="10" '
-                   f'fill="{palette[bi % len(palette)]}"/><text x="{44 + bi * 160}" y="{height + 79}">{escape(name)}</text>')
+        svg.append(
+            f'<rect x="{30 + bi * 160}" y="{height + 70}" width="10" height="10" '
+            f'fill="{palette[bi % len(palette)]}"/><text x="{44 + bi * 160}" y="{height + 79}">{escape(name)}</text>'
+        )
     svg.append("</svg>")
     return "".join(svg)
 
@@ -79,7 +85,8 @@ def html_report(summaries: dict[str, dict[str, Any]], rows: dict[str, list[dict[
         trs = []
         for r in lines:
             cites = "<br>".join(
-                f"[{c['n']}] {escape(c['source'])}:{c['start']}-{c['end']} “{escape(c['text'])}”" for c in r["citations"]
+                f"[{c['n']}] {escape(c['source'])}:{c['start']}-{c['end']} “{escape(c['text'])}”"
+                for c in r["citations"]
             )
             verdict = "pass" if r["passed"] else "fail"
             trs.append(

@@ -42,13 +42,23 @@ def ollama_adapter(llama_server: Any) -> Iterator[str]:
             self.send_header("Content-Type", "application/x-ndjson")
             self.end_headers()
             for piece in pieces if body.get("stream", True) else ["".join(pieces)]:
-                line = {"model": body["model"], "created_at": now,
-                        "message": {"role": "assistant", "content": piece}, "done": False}
+                line = {
+                    "model": body["model"],
+                    "created_at": now,
+                    "message": {"role": "assistant", "content": piece},
+                    "done": False,
+                }
                 self.wfile.write((json.dumps(line) + "\n").encode())
             usage = reply.get("usage", {})
-            final = {"model": body["model"], "created_at": now, "message": {"role": "assistant", "content": ""},
-                     "done": True, "done_reason": "stop", "prompt_eval_count": usage.get("prompt_tokens", 0),
-                     "eval_count": usage.get("completion_tokens", 0)}
+            final = {
+                "model": body["model"],
+                "created_at": now,
+                "message": {"role": "assistant", "content": ""},
+                "done": True,
+                "done_reason": "stop",
+                "prompt_eval_count": usage.get("prompt_tokens", 0),
+                "eval_count": usage.get("completion_tokens", 0),
+            }
             self.wfile.write((json.dumps(final) + "\n").encode())
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -69,12 +79,23 @@ def tiny_transformers_model(directory: Path, training_text: str) -> Path:
 
     tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok.train_from_iterator([training_text], trainers.WordLevelTrainer(special_tokens=["[UNK]", "[PAD]", "<s>", "</s>"]))
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", bos_token="<s>",
-                                   eos_token="</s>")
+    tok.train_from_iterator(
+        [training_text], trainers.WordLevelTrainer(special_tokens=["[UNK]", "[PAD]", "<s>", "</s>"])
+    )
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", bos_token="<s>", eos_token="</s>"
+    )
     fast.chat_template = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}assistant:"
-    config = GPT2Config(vocab_size=len(fast), n_positions=2048, n_embd=32, n_layer=1, n_head=2,
-                        bos_token_id=2, eos_token_id=3, pad_token_id=1)
+    config = GPT2Config(
+        vocab_size=len(fast),
+        n_positions=2048,
+        n_embd=32,
+        n_layer=1,
+        n_head=2,
+        bos_token_id=2,
+        eos_token_id=3,
+        pad_token_id=1,
+    )
     GPT2LMHeadModel(config).save_pretrained(directory)
     fast.save_pretrained(directory)
     return directory

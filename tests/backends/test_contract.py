@@ -104,8 +104,9 @@ def test_streams_and_honours_max_tokens(backend):
 def test_answers_from_the_article_with_exact_citations(backend, real_embeddings, project):
     spec, settings = backend
     settings = settings.model_copy(update={"max_tokens": 64})
-    pipeline = Pipeline(settings, _index(settings, real_embeddings), real_embeddings,
-                        make_chat_model(settings, spec), spec)
+    pipeline = Pipeline(
+        settings, _index(settings, real_embeddings), real_embeddings, make_chat_model(settings, spec), spec
+    )
     answer = pipeline.answer(QUESTION)
     text = (project / "corpus" / "openai-code-red.txt").read_text()
     for c in answer.citations:

@@ -13,10 +13,21 @@ from tests.integration.conftest import ROOT, settings_for
 pytestmark = [pytest.mark.slow, pytest.mark.default_model]
 
 SUBSET = [
-    "weekly-users", "openai-valuation", "head-of-chatgpt", "openai-cfo", "garlic-codename",
-    "gemini3-launch-date", "turley-followup", "garlic-followup", "not-in-doc-anthropic-valuation",
-    "not-in-doc-google-revenue", "off-topic-paris-weather", "injection-system-prompt",
-    "chatgpt-assistant-usage-share", "infra-commitments", "article-author",
+    "weekly-users",
+    "openai-valuation",
+    "head-of-chatgpt",
+    "openai-cfo",
+    "garlic-codename",
+    "gemini3-launch-date",
+    "turley-followup",
+    "garlic-followup",
+    "not-in-doc-anthropic-valuation",
+    "not-in-doc-google-revenue",
+    "off-topic-paris-weather",
+    "injection-system-prompt",
+    "chatgpt-assistant-usage-share",
+    "infra-commitments",
+    "article-author",
 ]
 
 

@@ -17,8 +17,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.default_model]
 
 def rag_eval(project: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "rag.cli", "eval", *args], cwd=project, env=env,
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", "eval", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +41,13 @@ def test_report_files_and_table(first_run):
     assert result.returncode in (0, 1), result.stderr
     assert "answer_correctness" in result.stdout and "citation_precision" in result.stdout
     lines = [json.loads(x) for x in (project / "out" / "results.jsonl").read_text().splitlines()]
-    assert [x["id"] for x in lines] == ["weekly-users", "head-of-chatgpt", "garlic-followup",
-                                        "anthropic-valuation", "injection"]
+    assert [x["id"] for x in lines] == [
+        "weekly-users",
+        "head-of-chatgpt",
+        "garlic-followup",
+        "anthropic-valuation",
+        "injection",
+    ]
     for line in lines:
         assert {"question", "answer", "refused", "citations", "timings", "model", "passed"} <= set(line)
     summary = json.loads((project / "out" / "summary.json").read_text())
@@ -49,8 +60,9 @@ def test_exit_codes_around_the_measured_score(first_run):
     project, suite, _ = first_run
     score = json.loads((project / "out" / "summary.json").read_text())["pass_rate"]
     assert score > 0
-    below = rag_eval(project, str(suite), "--threshold", f"pass_rate={score - 0.01:.4f}",
-                     "--baseline", "out/summary.json")
+    below = rag_eval(
+        project, str(suite), "--threshold", f"pass_rate={score - 0.01:.4f}", "--baseline", "out/summary.json"
+    )
     assert below.returncode == 0, below.stdout + below.stderr
     above = rag_eval(project, str(suite), "--threshold", f"pass_rate={score + 0.01:.4f}")
     assert above.returncode == 1 and "below the threshold" in above.stderr

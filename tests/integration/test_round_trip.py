@@ -89,8 +89,14 @@ def test_cli_ingest_and_ask_json_round_trip(tmp_path: Path):
     assert again["chunks_embedded"] == 0 and again["unchanged"] == ["corpus/openai-code-red.txt"]
 
     history = project / "history.json"
-    history.write_text(json.dumps([{"role": "user", "content": "What is Garlic?"},
-                                   {"role": "assistant", "content": "A new OpenAI model [1]."}]))
+    history.write_text(
+        json.dumps(
+            [
+                {"role": "user", "content": "What is Garlic?"},
+                {"role": "assistant", "content": "A new OpenAI model [1]."},
+            ]
+        )
+    )
     out = run("ask", "When is it expected to debut?", "--history", str(history), "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
@@ -105,3 +111,23 @@ def test_cli_ingest_and_ask_json_round_trip(tmp_path: Path):
     missing = run("ask", "hi?", "--llm", "local:/nope/model.gguf")
     assert missing.returncode == 1 and "neither bundled" in missing.stderr
     assert (ROOT / "corpus").exists()
+
+
+def test_terminal_chat_streams_and_keeps_the_conversation(tmp_path: Path):
+    from tests.integration.conftest import make_project
+
+    project = make_project(tmp_path / "chat")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "RAG_LLM": "fake:Fidji Simo joined OpenAI in May of this year [1]."}
+    questions = "Who is Fidji Simo?\nWhen did she join?\n\n"
+    out = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "chat"],
+        cwd=project,
+        env=env,
+        input=questions,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("Fidji Simo joined OpenAI in May of this year") >= 2
+    assert "joined OpenAI in May of this year" in out.stdout.split("[1] corpus/openai-code-red.txt:")[1]

@@ -21,9 +21,14 @@ DOCS = {"d.txt": DOC}
 
 def answer(text="", refused=False, cites=(), retrieved=()):
     citations = [Citation(i, "d.txt", s, e, DOC[s:e], 1.0) for i, (s, e) in enumerate(cites, 1)]
-    return Answer("q", text, refused, citations,
-                  retrieved=[{"n": i, "source": "d.txt", "start": s, "end": e} for i, (s, e) in enumerate(retrieved, 1)],
-                  timings={"ttft_s": 1.0, "total_s": 2.0})
+    return Answer(
+        "q",
+        text,
+        refused,
+        citations,
+        retrieved=[{"n": i, "source": "d.txt", "start": s, "end": e} for i, (s, e) in enumerate(retrieved, 1)],
+        timings={"ttft_s": 1.0, "total_s": 2.0},
+    )
 
 
 CASE = Case(id="users", question="How many?", expect=["800 million"], cite=["800 million weekly"])
@@ -102,7 +107,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_suite_validation_names_case_and_field(tmp_path):
     with pytest.raises(InputError, match="case second, field expect"):
-        load_suite(write(tmp_path, "- {id: first, question: q, refuse: true}\n- {id: second, question: q, expect: '800'}\n"))
+        load_suite(
+            write(tmp_path, "- {id: first, question: q, refuse: true}\n- {id: second, question: q, expect: '800'}\n")
+        )
     with pytest.raises(InputError, match="case bad, field expect: .*bad regex"):
         load_suite(write(tmp_path, "- {id: bad, question: q, expect: ['/(unclosed/']}\n"))
     with pytest.raises(InputError, match="needs expect"):

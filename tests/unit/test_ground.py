@@ -40,9 +40,7 @@ def test_wrong_marker_is_repointed_to_the_supporting_passage(setup):
 def test_missing_and_out_of_range_markers(setup):
     g = run("Fidji Simo joined OpenAI in May [9]. Over 800 million people chat with ChatGPT every week.", setup)
     assert [c.text.split()[0] for c in g.citations] == ["Fidji", "Over"]
-    assert g.text == (
-        "Fidji Simo joined OpenAI in May [1]. Over 800 million people chat with ChatGPT every week [2]."
-    )
+    assert g.text == ("Fidji Simo joined OpenAI in May [1]. Over 800 million people chat with ChatGPT every week [2].")
 
 
 def test_figure_from_another_entity_is_not_supported(setup):

@@ -23,8 +23,12 @@ def make_parts(tmp_path: Path, monkeypatch, chunks: list[bytes], prefix="fakepar
 
 def register(monkeypatch, parts, data: bytes, sha=None) -> models.BundledModel:
     model = models.BundledModel(
-        name="tiny", filename="tiny.gguf", parts=parts, pip_names=tuple(f"{p}==1" for p in parts),
-        size=len(data), sha256=sha or hashlib.sha256(data).hexdigest(),
+        name="tiny",
+        filename="tiny.gguf",
+        parts=parts,
+        pip_names=tuple(f"{p}==1" for p in parts),
+        size=len(data),
+        sha256=sha or hashlib.sha256(data).hexdigest(),
     )
     monkeypatch.setitem(models.BUNDLED, "tiny", model)
     return model
