@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.errors import InputError
+
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 MAX_DOCUMENT_BYTES = 20_000_000
 # Files that describe a corpus folder rather than belong to it.
@@ -58,6 +60,9 @@ def load_document(path: Path, source: str, max_bytes: int = MAX_DOCUMENT_BYTES) 
             f"unsupported file type {path.suffix or '(none)'}; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}"
         )
     try:
+        size = path.stat().st_size
+        if size > max_bytes:  # checked before reading: a huge file is never loaded into memory
+            raise ValueError(f"{size:,} bytes is over the {max_bytes:,}-byte limit; split the file")
         data = path.read_bytes()
     except OSError as exc:
         raise ValueError(f"cannot read the file: {exc.strerror or exc}") from None
@@ -79,5 +84,8 @@ def discover(paths: list[Path]) -> list[Path]:
                         continue
                     found.add(p.resolve())
         else:
-            raise FileNotFoundError(f"{root} does not exist")
+            raise InputError(
+                f"{root} does not exist. Create it and put .txt or .md files in it, or name existing files: "
+                "rag ingest PATH ..."
+            )
     return sorted(found)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,15 @@ from ingest.chunking import Chunk, chunk_text
 from ingest.loaders import Document, Skipped, discover, load_document
 from rag.config import Settings
 from rag.errors import IndexError_
-from rag.store import DocEntry, Manifest, open_client, open_collection, read_manifest, write_manifest
+from rag.store import (
+    DocEntry,
+    Manifest,
+    manifest_path,
+    open_client,
+    open_collection,
+    read_manifest,
+    write_manifest,
+)
 
 BATCH = 128
 
@@ -95,6 +104,24 @@ def _delete_unowned(collection: Any, manifest: Manifest) -> int:
     return len(stale)
 
 
+def _reset_store(settings: Settings) -> Any:
+    """Drop the index for ``--reset``: the manifest first (so a reset killed halfway leaves "no index",
+    which the next ``rag ingest`` rebuilds, never a manifest pointing at missing chunks), then the
+    collection. An embedded Chroma folder too damaged to open is deleted and created afresh."""
+    manifest_path(settings).unlink(missing_ok=True)
+    try:
+        client = open_client(settings)
+        with contextlib.suppress(Exception):  # an absent collection is fine
+            client.delete_collection(settings.collection)
+        open_collection(settings, client)
+        return client
+    except IndexError_:
+        if settings.chroma_url:
+            raise  # a server's storage is not ours to delete
+    shutil.rmtree(settings.data_path / "chroma", ignore_errors=True)
+    return open_client(settings)
+
+
 def ingest(
     settings: Settings,
     embeddings: Embeddings,
@@ -110,12 +137,12 @@ def ingest(
     started = time.perf_counter()
     report = IngestReport()
     paths = paths or [settings.corpus_path]
-    client = open_client(settings)
+    docs = _load_all(paths, settings, report)  # before anything is changed: a bad path drops nothing
     if reset:
-        with contextlib.suppress(Exception):  # an absent collection is fine
-            client.delete_collection(settings.collection)
+        client = _reset_store(settings)
         old = None
     else:
+        client = open_client(settings)
         try:
             old = read_manifest(settings)
         except IndexError_:
@@ -125,7 +152,6 @@ def ingest(
             f"the index was built with {old.embedding_model!r}, not {settings.embeddings!r}. Run: rag ingest --reset"
         )
     collection = open_collection(settings, client)
-    docs = _load_all(paths, settings, report)
     old_docs = dict(old.documents) if old else {}
     scope = [settings.relative_source(p) for p in paths]
 

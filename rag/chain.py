@@ -39,7 +39,14 @@ def clean_question(question: str, max_chars: int) -> str:
     """Validate a question: not empty, not binary, not over the length limit."""
     if not isinstance(question, str):
         raise InputError("the question must be text")
+    if any("\ud800" <= ch <= "\udfff" for ch in question):  # how Python passes on undecodable bytes
+        raise InputError(
+            "the question is not valid UTF-8 text (it holds undecodable bytes); type it again, or set the "
+            "terminal to UTF-8"
+        )
     text = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+    if not text and question.strip():
+        raise InputError("the question has no readable text (only control characters); type a question")
     if not text:
         raise InputError("the question is empty; type a question about the documents")
     if len(text) > max_chars:

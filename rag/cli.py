@@ -12,7 +12,7 @@ import typer
 
 from rag.answer import Answer
 from rag.config import Settings, load_settings
-from rag.errors import InputError, RagError
+from rag.errors import IndexError_, InputError, RagError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # every model is local; never reach for a hub
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -76,6 +76,13 @@ def ingest_cmd(
             f"chunks: {report.chunks_embedded} embedded, {report.chunks_deleted} deleted, "
             f"{report.chunks_total} in the index ({report.seconds:.2f} s)"
         )
+    if report.chunks_total == 0:
+        typer.secho(
+            "warning: the index is empty: no .txt or .md file with text was found. Add documents to "
+            f"{paths[0] if paths else settings.corpus_dir} and run: rag ingest",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
 
 
 def _read_history(path: Path | None) -> list[dict]:
@@ -100,12 +107,17 @@ def ask(
     config: ConfigOpt = None,
 ) -> None:
     """Answer one question with inline \\[n] citations."""
-    from rag.chain import Pipeline, Token
+    from rag.chain import Pipeline, Token, clean_question
 
     try:
         settings = _settings(config, llm=llm, embeddings=embeddings)
+        clean_question(question, settings.max_question_chars)  # fail fast, before loading any model
         turns = _read_history(history)
         pipeline = Pipeline.load(settings)
+        if not pipeline.index.chunks:
+            raise IndexError_(
+                f"the index holds no documents. Add .txt or .md files to {settings.corpus_dir} and run: rag ingest"
+            )
         final: Answer | None = None
         for event in pipeline.stream(question, turns):
             if isinstance(event, Token):

@@ -86,6 +86,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}. Fix the file or remove it.") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start}). Re-save it as UTF-8 or remove it.") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from exc
     return data

@@ -71,8 +71,8 @@ def load_suite(path: Path) -> Suite:
     """Load and validate a suite; errors name the case and the field."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read suite {path}: {exc}") from None
+    except (OSError, ValueError, RecursionError, yaml.YAMLError) as exc:  # ValueError: not UTF-8, bad dates
+        raise InputError(f"cannot read suite {path}: {exc}. A suite is a UTF-8 YAML file (see the README)") from None
     data = {"cases": raw} if isinstance(raw, list) else raw
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
         raise InputError(f"{path}: expected a list of cases, or a mapping with 'cases' (and 'thresholds')")

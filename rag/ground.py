@@ -253,7 +253,7 @@ def parse_markers(sentence: str) -> tuple[str, list[int]]:
     """Return the sentence without ``[n]`` markers, and the marker numbers in order."""
     found: list[int] = []
     for m in MARKER.finditer(sentence):
-        found.extend(int(x) for x in re.split(r"\s*[,;]\s*", m.group(1)))
+        found.extend(int(x) for x in re.split(r"\s*[,;]\s*", m.group(1)) if len(x) <= 9)  # no 5000-digit ints
     return MARKER.sub("", sentence).strip(), found
 
 
