@@ -200,22 +200,16 @@ def build_app(settings: Settings, pipeline: Pipeline) -> gr.Blocks:
         # The scriptable endpoint first, so it owns its name; the UI's own events are private.
         gr.api(ask_api, api_name=API_NAME, concurrency_id="model", concurrency_limit=1)
         chat_outputs = [chatbot, sources, details, turns, question, notice]
-        question.submit(
-            respond,
-            [question, turns],
-            chat_outputs,
-            api_visibility="private",
-            concurrency_id="model",
-            concurrency_limit=1,
-        )
-        chatbot.example_select(pick_example, None, question, api_visibility="private").then(
-            respond,
-            [question, turns],
-            chat_outputs,
-            api_visibility="private",
-            concurrency_id="model",
-            concurrency_limit=1,
-        )
+        answer_event = {
+            "fn": respond,
+            "inputs": [question, turns],
+            "outputs": chat_outputs,
+            "api_visibility": "private",
+            "concurrency_id": "model",  # one model: questions queue, from the page and the API alike
+            "concurrency_limit": 1,
+        }
+        question.submit(**answer_event)
+        chatbot.example_select(pick_example, None, question, api_visibility="private").then(**answer_event)
         new.click(new_chat, None, chat_outputs, api_visibility="private")
         chatbot.clear(new_chat, None, chat_outputs, api_visibility="private")  # the chat's own trash button
         chatbot.like(vote, [turns], notice, api_visibility="private")

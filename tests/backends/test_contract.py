@@ -135,14 +135,19 @@ def test_openai_wrong_key_is_a_clear_error(llama, base_settings, real_embeddings
         pipeline.answer(QUESTION)
 
 
+def _openai_pipeline(settings, embeddings, port: int, timeout_s: float) -> Pipeline:
+    settings = settings.model_copy(update={"openai_base_url": f"http://127.0.0.1:{port}/v1", "timeout_s": timeout_s})
+    return Pipeline(
+        settings, _index(settings, embeddings), embeddings, make_chat_model(settings, "openai:x"), "openai:x"
+    )
+
+
 def test_openai_server_down_fails_fast(base_settings, real_embeddings, monkeypatch):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     monkeypatch.setenv("OPENAI_API_KEY", "k")
-    settings = base_settings.model_copy(update={"openai_base_url": f"http://127.0.0.1:{port}/v1", "timeout_s": 5})
-    model = make_chat_model(settings, "openai:x")
-    pipeline = Pipeline(settings, _index(settings, real_embeddings), real_embeddings, model, "openai:x")
+    pipeline = _openai_pipeline(base_settings, real_embeddings, port, timeout_s=5)
     started = time.perf_counter()
     with pytest.raises(ModelError, match="cannot connect"):
         pipeline.answer(QUESTION)
@@ -153,11 +158,8 @@ def test_openai_silent_server_times_out(base_settings, real_embeddings, monkeypa
     with socket.socket() as listener:  # accepts connections, never answers
         listener.bind(("127.0.0.1", 0))
         listener.listen()
-        port = listener.getsockname()[1]
         monkeypatch.setenv("OPENAI_API_KEY", "k")
-        settings = base_settings.model_copy(update={"openai_base_url": f"http://127.0.0.1:{port}/v1", "timeout_s": 2})
-        model = make_chat_model(settings, "openai:x")
-        pipeline = Pipeline(settings, _index(settings, real_embeddings), real_embeddings, model, "openai:x")
+        pipeline = _openai_pipeline(base_settings, real_embeddings, listener.getsockname()[1], timeout_s=2)
         started = time.perf_counter()
         with pytest.raises(ModelError, match="no answer within 2 s"):
             pipeline.answer(QUESTION)
