@@ -38,3 +38,26 @@ def test_paragraphs_are_lines():
     chunks = chunk_text(text, "a", "h")
     assert [c.text for c in chunks] == ["First para here.", "Second para.", "It has two."]
     assert chunks[1].para_start == chunks[2].para_start == text.index("Second")
+
+
+def test_hard_wrapped_text_keeps_sentences_across_line_breaks():
+    from ingest.chunking import is_hard_wrapped
+
+    text = (
+        "# Install\n\nThe tool installs from PyPI and needs no network at run time. It keeps\n"
+        "every model in a cache folder that you can delete at any time without\nlosing your data.\n\n"
+        "- first item of a list\n- second item of a list\n\nA closing paragraph that is short.\n"
+    )
+    assert is_hard_wrapped(text)
+    chunks = chunk_text(text, "a.md", "h")
+    texts = [c.text for c in chunks]
+    assert "It keeps\nevery model in a cache folder that you can delete at any time without\nlosing your data." in texts
+    assert "# Install" in texts and "- first item of a list" in texts and "- second item of a list" in texts
+    for c in chunks:
+        assert text[c.start : c.end] == c.text
+
+
+def test_the_article_is_one_paragraph_per_line(article_text):
+    from ingest.chunking import is_hard_wrapped
+
+    assert not is_hard_wrapped(article_text)
