@@ -251,6 +251,30 @@ def eval_cmd(
 
 
 @app.command()
+def bench(
+    llm: LlmOpt = None,
+    cases: Annotated[int, typer.Option(help="golden cases per pipeline, spread across tags; 0 = all")] = 24,
+    scales: Annotated[str, typer.Option(help="corpus multiples to scale to; 1000 is opt-in (long)")] = "1,10,100",
+    out: Annotated[Path, typer.Option(help="results JSON; report.html goes beside it")] = Path("bench/results.json"),
+    embeddings: EmbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Benchmark against the naive LangChain-tutorial pipeline: latency, tokens, memory, quality, scaling."""
+    try:
+        settings = _settings(config, llm=llm, embeddings=embeddings)
+        if not (settings.project_root / "evals" / "golden.yaml").is_file():
+            raise InputError("rag bench runs from the project root (the folder that holds evals/golden.yaml)")
+        from bench.run import parse_scales, run_benchmark
+
+        command = f"rag bench --llm {settings.llm} --cases {cases} --scales {scales}" + (
+            f" --out {out}" if out != Path("bench/results.json") else ""
+        )
+        run_benchmark(settings, cases=cases, scales=parse_scales(scales), out=out, command=command)
+    except (RagError, ValueError) as exc:
+        _fail(exc)
+
+
+@app.command()
 def models(config: ConfigOpt = None) -> None:
     """List the bundled models and the configured backends."""
     from rag.models import describe
