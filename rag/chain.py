@@ -46,7 +46,7 @@ def clean_question(question: str, max_chars: int) -> str:
         )
     text = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
     if not text and question.strip():
-        raise InputError("the question has no readable text (only control characters); type a question")
+        raise InputError("the question is empty (only control characters); type a question about the documents")
     if not text:
         raise InputError("the question is empty; type a question about the documents")
     if len(text) > max_chars:
@@ -114,8 +114,11 @@ class Pipeline:
         return np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
 
     def _paragraph(self, index: Index) -> Callable[[Chunk], str]:
+        """A chunk's paragraph and its neighbours: where a claim's names must appear ("the company"
+        in one paragraph is named in the one before)."""
+
         def paragraph(chunk: Chunk) -> str:
-            return " ".join(c.text for c in index.neighbours(chunk, 50, 50))
+            return " ".join(c.text for c in index.paragraph_window(chunk, extra=1))
 
         return paragraph
 

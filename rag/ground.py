@@ -186,7 +186,7 @@ SENTENCE_OPENERS = frozenset(
     ]
 )
 # Words an answer uses to talk about the sources rather than to state a fact (stemmed).
-META_WORDS = frozenset({"document", "passag", "sourc", "answer", "question", "contain", "articl", "text", "inform"})
+META_WORDS = frozenset({"document", "passag", "sourc", "answer", "question", "contain", "articl", "text"})
 MIN_SIMILARITY = 0.55
 MIN_OVERLAP = 0.5
 CHOICE_MARGIN = 0.1
@@ -198,8 +198,13 @@ def _stem() -> Callable[[str], str]:
 
 
 def content_words(text: str) -> set[str]:
+    """Stemmed words that carry meaning (no stopwords; single digits count: "6%" is a claim)."""
     stem = _stem()
-    return {stem(w.lower().strip("'’")) for w in WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 1}
+    return {
+        stem(w.lower().strip("'’"))
+        for w in WORD.findall(text)
+        if w.lower() not in STOPWORDS and (len(w) > 1 or w.isdigit())
+    }
 
 
 def numbers(text: str) -> set[str]:
@@ -236,7 +241,7 @@ def names_supported(claim_names: list[tuple[str, ...]], text: str) -> bool:
     low = text.lower()
     words = set(re.findall(r"[a-z0-9][a-z0-9'’.-]*[a-z0-9]|[a-z0-9]", low))
     words |= set(re.findall(r"[a-z0-9][a-z0-9'’-]*", low))
-    words |= {re.sub(r"['’]s$", "", w) for w in words}
+    words |= {re.sub(r"['’]s$", "", w) for w in words} | set(re.findall(r"[a-z]+", low))
     return all(any(part in words for part in name) for name in claim_names)
 
 

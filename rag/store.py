@@ -267,3 +267,22 @@ class Index:
                 break
             out.append(c)
         return out
+
+    def paragraph_window(self, chunk: Chunk, extra: int = 1) -> list[Chunk]:
+        """The chunk's whole paragraph plus ``extra`` paragraphs of the same document on each side."""
+        i = self._order[chunk.id]
+
+        def walk(step: int) -> list[Chunk]:
+            out: list[Chunk] = []
+            para, changes, j = chunk.para_start, 0, i + step
+            while 0 <= j < len(self.chunks) and self.chunks[j].source == chunk.source:
+                if self.chunks[j].para_start != para:
+                    changes += 1
+                    para = self.chunks[j].para_start
+                    if changes > extra:
+                        break
+                out.append(self.chunks[j])
+                j += step
+            return out
+
+        return [*reversed(walk(-1)), chunk, *walk(1)]

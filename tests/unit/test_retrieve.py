@@ -46,3 +46,10 @@ def test_lexical_search_stems_and_ignores_unknown_words():
     lex = LexicalIndex(chunks)
     assert lex.search("when did she join", 5)[0][0].text.startswith("Simo")
     assert lex.search("zzzz qqqq", 5) == []
+
+
+def test_paragraph_window_spans_neighbouring_paragraphs():
+    index, chunks = make_index()
+    assert [c.text for c in index.paragraph_window(chunks[3], extra=0)] == ["Beta one.", "Beta two."]
+    window = [c.text for c in index.paragraph_window(chunks[3], extra=1)]
+    assert window == ["Alpha one.", "Alpha two.", "Alpha three.", "Beta one.", "Beta two.", "Gamma alone."]
