@@ -1,0 +1,173 @@
+"""Scale-out mode against a real `chroma run` server on 127.0.0.1: ingest into it, answer from it,
+stop it (mid-question, and hung), get a clear error within a bounded time, restart it, recover."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ingest.pipeline import ingest
+from rag.chain import Pipeline
+from rag.errors import IndexError_
+from tests.conftest import ARTICLE
+from tests.integration.conftest import make_project, settings_for
+from tests.reliability.helpers import FAKE_LLM, free_port, rag
+
+pytestmark = pytest.mark.slow
+CHROMA = Path(sys.executable).with_name("chroma")
+QUESTION = "How many people chat with ChatGPT every week?"
+TIMEOUT_S = 3.0  # settings.timeout_s: bounds every request to the server
+
+
+class ChromaServer:
+    """`chroma run` as a child process (its own session, so only it is ever signalled)."""
+
+    def __init__(self, path: Path, port: int, log: Path) -> None:
+        self.path, self.port, self.log = path, port, log
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [str(CHROMA), "run", "--path", str(self.path), "--port", str(self.port), "--host", "127.0.0.1"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.log.read_text(errors="replace")[-2000:]
+            try:
+                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise AssertionError(f"chroma run did not answer within 60 s:\n{self.log.read_text(errors='replace')[-2000:]}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGCONT)  # in case a test froze it
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=20)
+        self.proc = None
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    if not CHROMA.exists():
+        pytest.skip(f"{CHROMA} not found (chromadb's console script)")
+    root = tmp_path_factory.mktemp("chroma")
+    srv = ChromaServer(root / "db", free_port(), root / "chroma.log")
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+class StopServerOnQuery:
+    """Real embeddings that can stop the server while a question is being answered: between
+    embedding the question and querying Chroma, the point where the store is needed next."""
+
+    def __init__(self, inner, server: ChromaServer) -> None:
+        self.inner, self.server, self.armed = inner, server, False
+
+    def embed_documents(self, texts):
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text):
+        vector = self.inner.embed_query(text)
+        if self.armed:
+            self.armed = False
+            self.server.stop()
+        return vector
+
+
+def assert_answer(pipeline: Pipeline, article: str) -> None:
+    answer = pipeline.answer(QUESTION)
+    assert not answer.refused and answer.citations, answer
+    for c in answer.citations:
+        assert article[c.start : c.end] == c.text
+
+
+def timed_error(pipeline: Pipeline, server: ChromaServer) -> tuple[str, float]:
+    started = time.monotonic()
+    with pytest.raises(IndexError_) as err:
+        pipeline.answer(QUESTION)
+    elapsed = time.monotonic() - started
+    message = str(err.value)
+    assert f"Chroma server at {server.url}" in message and "chroma run" in message, message
+    return message, elapsed
+
+
+def test_ingest_answer_outage_and_recovery(server: ChromaServer, tmp_path: Path, real_embeddings) -> None:
+    project = make_project(tmp_path / "p")
+    settings = settings_for(project, chroma_url=server.url, llm=FAKE_LLM, timeout_s=TIMEOUT_S)
+    report = ingest(settings, real_embeddings, progress=False)
+    assert report.added == [f"corpus/{ARTICLE.name}"] and report.chunks_embedded > 50
+    assert not (settings.data_path / "chroma").exists()  # the data went to the server
+    article = ARTICLE.read_text(encoding="utf-8")
+    emb = StopServerOnQuery(real_embeddings, server)
+    pipeline = Pipeline.load(settings, embeddings=emb)
+    assert_answer(pipeline, article)
+
+    # Hung server (SIGSTOP: connections are accepted, nothing answers): bounded by timeout_s.
+    assert server.proc is not None
+    os.kill(server.proc.pid, signal.SIGSTOP)
+    try:
+        _, elapsed = timed_error(pipeline, server)
+        assert elapsed < TIMEOUT_S + 20, elapsed
+        with pytest.raises(IndexError_, match="did not answer"):
+            Pipeline.load(settings, embeddings=emb)  # a new process meeting a hung server does not hang
+    finally:
+        os.kill(server.proc.pid, signal.SIGCONT)
+    assert_answer(pipeline, article)
+
+    # Stopped mid-question, then down: a clear error, fast.
+    emb.armed = True
+    _, elapsed = timed_error(pipeline, server)
+    assert elapsed < 20, elapsed
+    _, elapsed = timed_error(pipeline, server)
+    assert elapsed < 10, elapsed
+    with pytest.raises(IndexError_, match=f"Chroma server at {server.url}"):
+        Pipeline.load(settings, embeddings=emb)
+
+    # Back on the same path and port: the running pipeline reconnects, and a new one loads.
+    server.start()
+    assert_answer(pipeline, article)
+    assert_answer(Pipeline.load(settings, embeddings=real_embeddings), article)
+
+
+def test_cli_with_rag_chroma_url(server: ChromaServer, tmp_path: Path) -> None:
+    if server.proc is None:
+        server.start()
+    project = make_project(tmp_path / "cli")
+    env = {"RAG_CHROMA_URL": server.url, "RAG_COLLECTION": "cli-docs", "RAG_TIMEOUT_S": str(TIMEOUT_S)}
+    first = rag(project, "ingest", "--json", **env)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["chunks_total"] > 50 and not (project / ".rag" / "chroma").exists()
+    ask = rag(project, "ask", QUESTION, "--json", **env)
+    assert ask.returncode == 0, ask.stderr
+    server.stop()
+    try:
+        down = rag(project, "ask", QUESTION, **env)
+        assert down.returncode == 1
+        assert f"Chroma server at {server.url} did not answer" in down.stderr and "chroma run" in down.stderr
+        ingest_down = rag(project, "ingest", **env)
+        assert ingest_down.returncode == 1 and "chroma run" in ingest_down.stderr
+    finally:
+        server.start()
+    assert rag(project, "ask", QUESTION, "--json", **env).returncode == 0
