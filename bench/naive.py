@@ -36,7 +36,7 @@ from pydantic import ConfigDict
 
 from ingest.loaders import discover, load_document
 from rag.answer import Answer, Citation
-from rag.chain import Token
+from rag.chain import Token, final_answer
 from rag.config import Settings
 
 CHUNK_SIZE = 1000
@@ -224,9 +224,4 @@ class NaivePipeline:
         yield answer
 
     def answer(self, question: str, history: Sequence[dict] | None = None) -> Answer:
-        final = None
-        for event in self.stream(question, history):
-            if isinstance(event, Answer):
-                final = event
-        assert final is not None
-        return final
+        return final_answer(self.stream(question, history))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -179,9 +179,15 @@ class Pipeline:
 
     def answer(self, question: str, history: Sequence[dict] | None = None) -> Answer:
         """The grounded answer, without streaming."""
-        final = None
-        for event in self.stream(question, history):
-            if isinstance(event, Answer):
-                final = event
-        assert final is not None
-        return final
+        return final_answer(self.stream(question, history))
+
+
+def final_answer(events: Iterable[Token | Answer]) -> Answer:
+    """Drain a ``stream()`` and return its ``Answer`` (always the last event)."""
+    final = None
+    for event in events:
+        if isinstance(event, Answer):
+            final = event
+    if final is None:
+        raise RuntimeError("the stream ended without an answer")
+    return final
