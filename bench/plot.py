@@ -212,29 +212,18 @@ def latency_charts(res: dict[str, Any]) -> list[str]:
     o, n = res["ours"]["samples"], res["naive"]["samples"]
     charts = [
         line_chart(
-            [ecdf("ours", OURS, o["retrieval_ms"]), ecdf("naive", NAIVE, n["retrieval_ms"])],
-            "Retrieval latency (CDF)",
-            "milliseconds",
+            [ecdf("ours", OURS, o[key]), ecdf("naive", NAIVE, n[key])],
+            title,
+            unit,
             "share of questions",
             ymin=0,
             ymax=1,
-        ),
-        line_chart(
-            [ecdf("ours", OURS, o["ttft_s"]), ecdf("naive", NAIVE, n["ttft_s"])],
-            "Time to first token (CDF)",
-            "seconds",
-            "share of questions",
-            ymin=0,
-            ymax=1,
-        ),
-        line_chart(
-            [ecdf("ours", OURS, o["total_s"]), ecdf("naive", NAIVE, n["total_s"])],
-            "Full answer time (CDF)",
-            "seconds",
-            "share of questions",
-            ymin=0,
-            ymax=1,
-        ),
+        )
+        for key, title, unit in (
+            ("retrieval_ms", "Retrieval latency (CDF)", "milliseconds"),
+            ("ttft_s", "Time to first token (CDF)", "seconds"),
+            ("total_s", "Full answer time (CDF)", "seconds"),
+        )
     ]
     op = [r["prompt_tokens"] for r in res["ours"]["cases"] if r["llm_called"]]
     np_ = [r["prompt_tokens"] for r in res["naive"]["cases"] if r["llm_called"]]

@@ -820,17 +820,22 @@ def run_benchmark(
         for key in ("added", "updated", "unchanged", "removed", "skipped"):
             for part in ours_ingest.values():
                 part[key] = len(part[key])
-        log(f"[bench] ours: retrieval latency over {len(all_questions)} distinct questions ...")
-        ours_retr = retrieval_latencies(pipeline.retrieve, emb, all_questions)
-        log(f"[bench] ours: answering {len(chosen)} golden cases ...")
-        clear_query_cache(emb)
-        ours_q = answer_cases("ours", pipeline, chosen, meter, documents, log)
-        res["ours"] = {
-            "ingest": ours_ingest,
-            **latency_summary(ours_q, ours_retr),
-            "rss_mb": rss(),
-            "cases": ours_q.rows,
-        }
+
+        def measure(name: str, answerer: Any, ingest_figures: dict[str, Any]) -> dict[str, Any]:
+            """Retrieval latency, then the golden cases answered and summarised, for one pipeline."""
+            log(f"[bench] {name}: retrieval latency over {len(all_questions)} distinct questions ...")
+            retrieval = retrieval_latencies(answerer.retrieve, emb, all_questions)
+            log(f"[bench] {name}: answering {len(chosen)} golden cases ...")
+            clear_query_cache(emb)
+            answered = answer_cases(name, answerer, chosen, meter, documents, log)
+            return {
+                "ingest": ingest_figures,
+                **latency_summary(answered, retrieval),
+                "rss_mb": rss(),
+                "cases": answered.rows,
+            }
+
+        res["ours"] = measure("ours", pipeline, ours_ingest)
 
         # 3. naive
         log("[bench] naive: ingest, then the tutorial's re-run (no change detection) ...")
@@ -849,17 +854,7 @@ def run_benchmark(
         }
         baseline = naive.NaivePipeline(collection, emb, pipeline.llm, spec)
         baseline.answer(FIRST_QUESTION)  # its first call warms its own prompt prefix; not counted
-        log(f"[bench] naive: retrieval latency over {len(all_questions)} distinct questions ...")
-        naive_retr = retrieval_latencies(baseline.retrieve, emb, all_questions)
-        log(f"[bench] naive: answering {len(chosen)} golden cases ...")
-        clear_query_cache(emb)
-        naive_q = answer_cases("naive", baseline, chosen, meter, documents, log)
-        res["naive"] = {
-            "ingest": naive_ingest,
-            **latency_summary(naive_q, naive_retr),
-            "rss_mb": rss(),
-            "cases": naive_q.rows,
-        }
+        res["naive"] = measure("naive", baseline, naive_ingest)
         del baseline, collection
 
         # 4. scaling
