@@ -35,9 +35,9 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from ingest.loaders import discover, load_document
-from rag.answer import Answer, Citation
 from rag.chain import Token, final_answer
 from rag.config import Settings
+from rag.types import Answer, Chunk, Citation, Passage, Sentence, Status
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
@@ -208,20 +208,21 @@ class NaivePipeline:
             yield Token(text)
         timings.setdefault("ttft_s", time.perf_counter() - started)
         reply = "".join(parts).strip()
-        refused = is_refusal(reply)
         cites = self.citations(docs)
         timings["total_s"] = time.perf_counter() - started
-        answer = Answer(
-            question=question,
-            answer=reply,
-            refused=refused,
-            citations=[] if refused else cites,
-            model=self.model_name,
-            timings=timings,
-            draft=reply,
+        retrieved = tuple(
+            Passage(c.n, (Chunk(str(c.n), c.source, "", c.start, c.end, c.start, c.end, c.n, c.text),), c.score)
+            for c in cites
         )
-        answer.retrieved = [{"n": c.n, "source": c.source, "start": c.start, "end": c.end} for c in cites]
-        yield answer
+        common = {"question": question, "model": self.model_name, "timings": timings, "draft": reply}
+        if is_refusal(reply) or not reply:
+            yield Answer(status=Status.DECLINED, retrieved=retrieved, **common)
+            return
+        # The tutorial chain cites nothing itself: every retrieved chunk counts as cited by the whole reply.
+        sentence = Sentence(reply, tuple(c.n for c in cites))
+        yield Answer(
+            status=Status.ANSWERED, sentences=(sentence,), citations=tuple(cites), retrieved=retrieved, **common
+        )
 
     def answer(self, question: str, history: Sequence[dict] | None = None) -> Answer:
         return final_answer(self.stream(question, history))

@@ -1,32 +1,26 @@
-"""Load documents from disk; every problem is reported by file name, never silently skipped."""
+"""Load documents from disk; every problem is reported by file name, never silently skipped.
+
+File types come from one registry keyed by suffix (``LOADERS``): a loader turns a file's bytes into
+the text that is indexed and cited. Another package adds a format through the ``rag.loaders``
+entry-point group, with an entry point named after the suffix (``.rst = mypkg:load_rst``).
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import InputError
+from rag.registry import Registry
+from rag.types import Document
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 MAX_DOCUMENT_BYTES = 20_000_000
 # Files that describe a corpus folder rather than belong to it.
 CORPUS_NOTES = frozenset({"README.md"})
 
-
-@dataclass(frozen=True)
-class Document:
-    """A loaded document; ``text`` is exactly the decoded file content (offsets index into it)."""
-
-    path: Path
-    source: str  # path relative to the project root, as cited
-    text: str
-    sha256: str
-
-    @property
-    def title(self) -> str:
-        first = self.text.strip().splitlines()[0] if self.text.strip() else self.path.name
-        return first.lstrip("# ").strip()[:120] or self.path.name
+Loader = Callable[[bytes, str], str]
 
 
 @dataclass(frozen=True)
@@ -53,12 +47,31 @@ def decode(data: bytes, name: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
     return text
 
 
+def load_text(data: bytes, name: str) -> str:
+    """Plain text and Markdown: the decoded file is the indexed text."""
+    return decode(data, name)
+
+
+LOADERS: Registry[Loader] = Registry(
+    "document type", "rag.loaders", {".txt": load_text, ".md": load_text, ".markdown": load_text}
+)
+
+
+def supported_suffixes() -> list[str]:
+    """Every file suffix some loader reads, built-in or installed (``[".markdown", ".md", ".txt"]``)."""
+    return LOADERS.names()
+
+
+def describe_supported() -> str:
+    """The supported types for messages: ``".markdown, .md, .txt"``."""
+    return ", ".join(supported_suffixes())
+
+
 def load_document(path: Path, source: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> Document:
     """Read one file. Raises ``ValueError`` (unsupported, unreadable, binary, empty, too big)."""
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise ValueError(
-            f"unsupported file type {path.suffix or '(none)'}; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}"
-        )
+    suffix = path.suffix.lower()
+    if suffix not in supported_suffixes():
+        raise ValueError(f"unsupported file type {path.suffix or '(none)'}; supported: {describe_supported()}")
     try:
         size = path.stat().st_size
         if size > max_bytes:  # checked before reading: a huge file is never loaded into memory
@@ -66,7 +79,9 @@ def load_document(path: Path, source: str, max_bytes: int = MAX_DOCUMENT_BYTES) 
         data = path.read_bytes()
     except OSError as exc:
         raise ValueError(f"cannot read the file: {exc.strerror or exc}") from None
-    text = decode(data, path.name, max_bytes)
+    text = LOADERS.get(suffix)(data, path.name)
+    if not text.strip():
+        raise ValueError("the file is empty")
     return Document(path=path, source=source, text=text, sha256=hashlib.sha256(data).hexdigest())
 
 
@@ -85,7 +100,8 @@ def discover(paths: list[Path]) -> list[Path]:
                     found.add(p.resolve())
         else:
             raise InputError(
-                f"{root} does not exist. Create it and put .txt or .md files in it, or name existing files: "
+                f"{root} does not exist. Create it and put documents ({describe_supported()}) in it, "
+                "or name existing files: "
                 "rag ingest PATH ..."
             )
     return sorted(found)

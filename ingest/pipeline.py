@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,8 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
-from ingest.chunking import Chunk, chunk_text
-from ingest.loaders import Document, Skipped, discover, load_document
+from ingest.chunking import chunk_text
+from ingest.loaders import Skipped, discover, load_document
 from rag.config import Settings
 from rag.errors import IndexError_
 from rag.store import (
@@ -25,6 +26,7 @@ from rag.store import (
     read_manifest,
     write_manifest,
 )
+from rag.types import Chunk, Document
 
 BATCH = 128
 
@@ -185,3 +187,15 @@ def ingest(
     report.chunks_total = sum(e.chunks for e in new_docs.values())
     report.seconds = time.perf_counter() - started
     return report
+
+
+def prepare_index(settings: Settings, always: bool = True) -> Callable[[Embeddings], IngestReport | None]:
+    """A ``Pipeline.load(prepare=...)`` hook: ingest the corpus folder (``always``), or only when
+    nothing was ingested yet. On an unchanged corpus that only hashes the files."""
+
+    def prepare(embeddings: Embeddings) -> IngestReport | None:
+        if always or read_manifest(settings) is None:
+            return ingest(settings, embeddings, progress=False)
+        return None
+
+    return prepare

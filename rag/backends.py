@@ -2,17 +2,16 @@
 
 Factories are imported lazily, so a missing optional package only matters when it is used, and the
 error names the extra to install. Third parties add providers through the ``rag.providers``
-entry-point group: an entry point named ``myprov`` pointing at ``factory(model: str, settings)``
-makes ``myprov:some-model`` available.
+entry-point group (``rag.registry``): an entry point named ``myprov`` pointing at
+``factory(model: str, settings)`` makes ``myprov:some-model`` available. Keys and server addresses
+come from the settings (``OPENAI_API_KEY``, ``OLLAMA_HOST`` ... are read there, once).
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 import secrets
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from pydantic import PrivateAttr
 
 from rag.config import Settings
 from rag.errors import ModelError
+from rag.registry import Registry
 
 Factory = Callable[[str, Settings], BaseChatModel]
 ENTRY_POINT_GROUP = "rag.providers"
@@ -99,8 +99,8 @@ def _local(model: str, settings: Settings) -> BaseChatModel:
 
 
 def _openai(model: str, settings: Settings) -> BaseChatModel:
-    base_url = settings.openai_base_url or os.environ.get("OPENAI_BASE_URL")
-    api_key = os.environ.get("OPENAI_API_KEY")
+    base_url = settings.openai_base_url
+    api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     if not base_url and not api_key:
         raise ModelError(
             "openai: needs OPENAI_API_KEY for api.openai.com, or RAG_OPENAI_BASE_URL for a compatible "
@@ -116,7 +116,7 @@ def _ollama(model: str, settings: Settings) -> BaseChatModel:
         raise ModelError('the ollama provider needs an extra: pip install ".[ollama]"') from None
     return ChatOllama(
         model=model,
-        base_url=os.environ.get("OLLAMA_HOST"),
+        base_url=settings.ollama_host,
         temperature=settings.temperature,
         num_predict=settings.max_tokens,
         num_ctx=settings.n_ctx,
@@ -164,13 +164,12 @@ def _fake(model: str, settings: Settings) -> BaseChatModel:
     return GenericFakeChatModel(messages=(AIMessage(content=r) for r in itertools.cycle(cut)))
 
 
-BUILTIN: dict[str, Factory] = {
-    "local": _local,
-    "openai": _openai,
-    "ollama": _ollama,
-    "huggingface": _huggingface,
-    "fake": _fake,
-}
+PROVIDERS: Registry[Factory] = Registry(
+    "model provider",
+    ENTRY_POINT_GROUP,
+    {"local": _local, "openai": _openai, "ollama": _ollama, "huggingface": _huggingface, "fake": _fake},
+    error=ModelError,
+)
 
 
 def explain_failure(exc: Exception, spec: str, settings: Settings) -> str:
@@ -188,14 +187,6 @@ def explain_failure(exc: Exception, spec: str, settings: Settings) -> str:
     return f"{spec} failed: {name}: {text}"
 
 
-def providers() -> dict[str, Factory | Any]:
-    """Built-in providers plus those registered by installed plugins (entry points, loaded lazily)."""
-    found: dict[str, Any] = dict(BUILTIN)
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        found.setdefault(ep.name, ep)
-    return found
-
-
 def parse_spec(spec: str) -> tuple[str, str]:
     provider, sep, model = spec.partition(":")
     if not sep or not provider:
@@ -206,10 +197,4 @@ def parse_spec(spec: str) -> tuple[str, str]:
 def make_chat_model(settings: Settings, spec: str | None = None) -> BaseChatModel:
     """Build the chat model for ``spec`` (default ``settings.llm``); raises ``ModelError`` clearly."""
     provider, model = parse_spec(spec or settings.llm)
-    table = providers()
-    factory = table.get(provider)
-    if factory is None:
-        raise ModelError(f"unknown model provider {provider!r}; available: {', '.join(sorted(table))}")
-    if not callable(factory):  # an entry point
-        factory = factory.load()
-    return factory(model, settings)
+    return PROVIDERS.get(provider)(model, settings)

@@ -11,18 +11,17 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
-from ingest.chunking import Chunk
-from ingest.pipeline import ingest
-from rag.answer import Answer
 from rag.backends import explain_failure, make_chat_model
 from rag.condense import condense
 from rag.config import Settings
 from rag.embeddings import make_embeddings
 from rag.errors import InputError, ModelError
-from rag.ground import MARKER, ground
-from rag.prompts import REFUSAL, build_messages
-from rag.retrieve import Passage, hybrid_search, passes_gate, select_passages
-from rag.store import Index, read_manifest
+from rag.ground import ground
+from rag.prompts import build_messages
+from rag.retrieve import Retrieval, Retriever
+from rag.store import Index
+from rag.text import strip_markers
+from rag.types import Answer, Status
 
 HISTORY_TURNS = 6
 HISTORY_CHARS = 600
@@ -66,7 +65,7 @@ def clean_history(history: Sequence[dict] | None) -> list[dict[str, str]]:
         content = turn.get("content")
         if not isinstance(content, str):
             raise InputError(f"history item {i} has no text 'content'")
-        turns.append({"role": turn["role"], "content": MARKER.sub("", content).strip()[:HISTORY_CHARS]})
+        turns.append({"role": turn["role"], "content": strip_markers(content).strip()[:HISTORY_CHARS]})
     return turns[-HISTORY_TURNS:]
 
 
@@ -88,19 +87,19 @@ class Pipeline:
         settings: Settings,
         embeddings: Embeddings | None = None,
         llm_spec: str | None = None,
-        sync_corpus: bool = False,
+        prepare: Callable[[Embeddings], object] | None = None,
     ) -> Pipeline:
         """Load the embedding and chat models in parallel, then open the index.
 
-        With ``sync_corpus`` (or when nothing was ingested yet) the corpus folder is ingested first;
-        on an unchanged corpus that only hashes the files.
+        ``prepare`` runs with the embedding model while the chat model loads: the command line and
+        the web chat pass an ingest of the corpus here (the core itself never ingests).
         """
         spec = llm_spec or settings.llm
         with ThreadPoolExecutor(max_workers=1) as pool:
             llm_future = pool.submit(make_chat_model, settings, spec)
-            emb = embeddings or make_embeddings(settings.embeddings)
-            if sync_corpus or read_manifest(settings) is None:
-                ingest(settings, emb, progress=False)
+            emb = embeddings or make_embeddings(settings)
+            if prepare is not None:
+                prepare(emb)
             llm = llm_future.result()
         return cls(settings, Index.load(settings), emb, llm, spec)
 
@@ -108,26 +107,19 @@ class Pipeline:
         """Re-read the index after an ingest (e.g. an upload); readers keep the old view meanwhile."""
         self.index = Index.load(self.settings)
 
-    # -- steps --------------------------------------------------------------------------------
+    def retriever(self, index: Index | None = None) -> Retriever:
+        """The hybrid retriever over ``index`` (default: the current view), configured by the settings."""
+        s = self.settings
+        return Retriever(
+            index or self.index, self.embeddings, s.top_k, s.candidates, s.context_tokens, s.gate_threshold
+        )
+
+    def retrieve(self, query: str, index: Index | None = None) -> Retrieval:
+        """Passages for ``query`` and whether they pass the relevance gate."""
+        return self.retriever(index).retrieve(query)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
-
-    def _paragraph(self, index: Index) -> Callable[[Chunk], str]:
-        """A chunk's paragraph and its neighbours: where a claim's names must appear ("the company"
-        in one paragraph is named in the one before)."""
-
-        def paragraph(chunk: Chunk) -> str:
-            return " ".join(c.text for c in index.paragraph_window(chunk, extra=1))
-
-        return paragraph
-
-    def retrieve(self, query: str, index: Index | None = None) -> tuple[list[Passage], bool]:
-        """Passages for ``query`` and whether they pass the relevance gate."""
-        index = index or self.index
-        hits = hybrid_search(index, self.embeddings, query, self.settings.candidates)
-        passages = select_passages(index, hits, self.settings.top_k, self.settings.context_tokens)
-        return passages, passes_gate(hits, self.settings.gate_threshold)
 
     def stream(self, question: str, history: Sequence[dict] | None = None) -> Iterator[Token | Answer]:
         """Yield the draft answer token by token, then the grounded ``Answer`` (always last)."""
@@ -136,46 +128,46 @@ class Pipeline:
         turns = clean_history(history)
         rewritten = condense(question, turns)
         index = self.index  # one consistent view for this question
-        passages, relevant = self.retrieve(rewritten or question, index)
+        found = self.retrieve(rewritten or question, index)
         timings = {"retrieve_s": time.perf_counter() - started}
-        result = Answer(
-            question=question,
-            answer=REFUSAL,
-            refused=True,
-            rewritten_question=rewritten,
-            model=self.model_name,
-            timings=timings,
-        )
-        result.retrieved = [
-            {"n": p.n, "source": p.source, "start": p.chunks[0].start, "end": p.chunks[-1].end} for p in passages
-        ]
-        if not relevant or not passages:
+        common = {
+            "question": question,
+            "rewritten_question": rewritten,
+            "model": self.model_name,
+            "timings": timings,
+            "retrieved": tuple(found.passages),
+        }
+        if not found.relevant:
             timings["ttft_s"] = timings["total_s"] = time.perf_counter() - started
-            yield result
+            yield Answer(status=Status.NOT_RELEVANT, **common)
             return
 
-        draft: list[str] = []
+        pieces: list[str] = []
         try:
-            for chunk in self.llm.stream(build_messages(question, passages, turns)):
+            for chunk in self.llm.stream(build_messages(question, found.passages, turns)):
                 text = chunk.content if isinstance(chunk.content, str) else ""
                 if not text:
                     continue
-                if not draft:
+                if not pieces:
                     timings["ttft_s"] = time.perf_counter() - started
-                draft.append(text)
+                pieces.append(text)
                 yield Token(text)
         except Exception as exc:  # noqa: BLE001 - every backend failure reaches the user the same way
             raise ModelError(explain_failure(exc, self.model_name, self.settings)) from exc
         timings.setdefault("ttft_s", time.perf_counter() - started)
-        result.draft = "".join(draft).strip()
+        draft = "".join(pieces).strip()
         g_start = time.perf_counter()
-        grounded = ground(result.draft, passages, self._embed, self._paragraph(index), question)
+        grounded = ground(draft, found.passages, self._embed, index, question)
         timings["ground_s"] = time.perf_counter() - g_start
-        if not grounded.refused:
-            result.answer, result.citations, result.refused = grounded.text, grounded.citations, False
-        result.dropped = grounded.dropped
         timings["total_s"] = time.perf_counter() - started
-        yield result
+        yield Answer(
+            status=grounded.status,
+            sentences=grounded.sentences,
+            citations=grounded.citations,
+            draft=draft,
+            dropped=grounded.dropped,
+            **common,
+        )
 
     def answer(self, question: str, history: Sequence[dict] | None = None) -> Answer:
         """The grounded answer, without streaming."""

@@ -10,13 +10,11 @@ from typing import Annotated, Any
 
 import typer
 
-from rag.answer import Answer
-from rag.config import Settings, load_settings
+from rag.config import Settings, load_settings, use_offline_env
 from rag.errors import IndexError_, InputError, RagError
+from rag.types import Answer
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # every model is local; never reach for a hub
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+use_offline_env(os.environ)
 
 app = typer.Typer(
     help="Ask questions about your documents; answers cite the exact passages.",
@@ -61,7 +59,7 @@ def ingest_cmd(
         from ingest.pipeline import ingest
         from rag.embeddings import make_embeddings
 
-        report = ingest(settings, make_embeddings(settings.embeddings), paths, reset=reset, progress=not json_out)
+        report = ingest(settings, make_embeddings(settings), paths, reset=reset, progress=not json_out)
     except (RagError, FileNotFoundError) as exc:
         _fail(exc)
         return
@@ -77,8 +75,10 @@ def ingest_cmd(
             f"{report.chunks_total} in the index ({report.seconds:.2f} s)"
         )
     if report.chunks_total == 0:
+        from ingest.loaders import describe_supported
+
         typer.secho(
-            "warning: the index is empty: no .txt or .md file with text was found. Add documents to "
+            f"warning: the index is empty: no document with text ({describe_supported()}) was found. Add documents to "
             f"{paths[0] if paths else settings.corpus_dir} and run: rag ingest",
             fg=typer.colors.YELLOW,
             err=True,
@@ -107,16 +107,19 @@ def ask(
     config: ConfigOpt = None,
 ) -> None:
     """Answer one question with inline \\[n] citations."""
+    from ingest.loaders import describe_supported
+    from ingest.pipeline import prepare_index
     from rag.chain import Pipeline, Token, clean_question
 
     try:
         settings = _settings(config, llm=llm, embeddings=embeddings)
         clean_question(question, settings.max_question_chars)  # fail fast, before loading any model
         turns = _read_history(history)
-        pipeline = Pipeline.load(settings)
+        pipeline = Pipeline.load(settings, prepare=prepare_index(settings, always=False))
         if not pipeline.index.chunks:
             raise IndexError_(
-                f"the index holds no documents. Add .txt or .md files to {settings.corpus_dir} and run: rag ingest"
+                f"the index holds no documents. Add documents ({describe_supported()}) to {settings.corpus_dir} "
+                "and run: rag ingest"
             )
         final: Answer | None = None
         for event in pipeline.stream(question, turns):
@@ -140,12 +143,13 @@ def ask(
 @app.command()
 def chat(llm: LlmOpt = None, embeddings: EmbOpt = None, config: ConfigOpt = None) -> None:
     """A terminal chat that streams answers and keeps the conversation for follow-ups."""
+    from ingest.pipeline import prepare_index
     from rag.chain import Pipeline, Token
 
     try:
         settings = _settings(config, llm=llm, embeddings=embeddings)
         typer.echo(f"loading {settings.llm} ...", err=True)
-        pipeline = Pipeline.load(settings, sync_corpus=True)
+        pipeline = Pipeline.load(settings, prepare=prepare_index(settings))
     except RagError as exc:
         _fail(exc)
         return
@@ -176,7 +180,7 @@ def chat(llm: LlmOpt = None, embeddings: EmbOpt = None, config: ConfigOpt = None
             typer.secho("checked against the sources:", fg=typer.colors.YELLOW)
             typer.echo(final.answer)
         _print_sources(final)
-        history += [{"role": "user", "content": question}, {"role": "assistant", "content": final.answer}]
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": final.plain_text}]
 
 
 def _parse_thresholds(items: list[str]) -> dict[str, float]:
@@ -205,6 +209,7 @@ def eval_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Run a Q&A suite against one or more backends; exit 0 pass, 1 fail, 2 bad input."""
+    from ingest.pipeline import prepare_index
     from rag import eval as ev
     from rag.chain import Pipeline
     from rag.embeddings import make_embeddings
@@ -220,11 +225,11 @@ def eval_cmd(
                 base = json.loads(baseline.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise InputError(f"cannot read baseline {baseline}: {exc}") from None
-        embedder = make_embeddings(settings.embeddings)
+        embedder = make_embeddings(settings)
         summaries: dict[str, dict] = {}
         rows: dict[str, list[dict]] = {}
         for spec in llm or [settings.llm]:
-            pipeline = Pipeline.load(settings, embeddings=embedder, llm_spec=spec, sync_corpus=True)
+            pipeline = Pipeline.load(settings, embeddings=embedder, llm_spec=spec, prepare=prepare_index(settings))
             answers, scores = ev.run_suite(pipeline, suite, k=k)
             sims = ev.semantic_similarities(embedder, suite.cases, answers)
             summaries[spec] = {"model": spec, **ev.summarize(scores, answers, sims)}
@@ -296,12 +301,13 @@ def serve(
     config: ConfigOpt = None,
 ) -> None:
     """The web chat: streamed answers with clickable citations, at http://HOST:PORT."""
+    from ingest.pipeline import prepare_index
     from rag.chain import Pipeline
 
     try:
         settings = _settings(config, llm=llm, host=host, port=port)
         typer.echo(f"loading {settings.llm} ...", err=True)
-        pipeline = Pipeline.load(settings, sync_corpus=True)
+        pipeline = Pipeline.load(settings, prepare=prepare_index(settings))
         from ui.app import build_app, launch
 
         launch(build_app(settings, pipeline), settings)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rag.ground import MARKER, STOPWORDS, WORD, names, split_sentences
+from rag.text import WORD, key_terms, names, split_sentences, strip_markers
 
 REFERRING = re.compile(
     r"\b(he|she|it|they|him|her|his|hers|its|their|theirs|them|this|that|these|those|there|then|"
@@ -47,16 +47,11 @@ def is_follow_up(question: str) -> bool:
 
 
 def _question_terms(text: str) -> list[str]:
-    words = WORD.findall(MARKER.sub("", text))
-    return [
-        re.sub(r"['’]s$", "", w)
-        for w in words
-        if w.lower() not in STOPWORDS and w.lower() not in QUESTION_WORDS and len(w) > 1
-    ]
+    return [w for w in key_terms(text) if w.lower() not in QUESTION_WORDS]
 
 
 def _answer_names(text: str) -> list[str]:
-    plain = MARKER.sub("", text)
+    plain = strip_markers(text)
     return [word for sentence in split_sentences(plain) for run in names(sentence) for word in run]
 
 

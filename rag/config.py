@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from rag.errors import ConfigError
 
 ENV_PREFIX = "RAG_"
+# Every model is local: libraries must never reach for a hub or phone home. Set by every entry point.
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "ANONYMIZED_TELEMETRY": "False"}
 CONFIG_FILE_NAME = "rag.toml"
+# The variables other tools already use for these settings; a RAG_* variable wins over them.
+CONVENTIONAL_ENV = {
+    "OPENAI_API_KEY": "openai_api_key",
+    "OPENAI_BASE_URL": "openai_base_url",
+    "OLLAMA_HOST": "ollama_host",
+}
 
 
 class Settings(BaseModel):
@@ -45,6 +53,8 @@ class Settings(BaseModel):
     threads: int = Field(default=2, ge=1)
     timeout_s: float = Field(default=120.0, gt=0)
     openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = Field(default=None, repr=False)
+    ollama_host: str | None = None
 
     # Web chat.
     host: str = "127.0.0.1"
@@ -80,6 +90,12 @@ class Settings(BaseModel):
             return path.as_posix()
 
 
+def use_offline_env(environ: MutableMapping[str, str]) -> None:
+    """Apply ``OFFLINE_ENV`` to ``environ`` (values already set are kept)."""
+    for key, value in OFFLINE_ENV.items():
+        environ.setdefault(key, value)
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
@@ -95,7 +111,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     fields = Settings.model_fields
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {name: env[key] for key, name in CONVENTIONAL_ENV.items() if env.get(key)}
     for key, raw in env.items():
         if not key.startswith(ENV_PREFIX):
             continue

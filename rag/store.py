@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import bm25s
+import numpy as np
 import Stemmer
 from bm25s.tokenization import Tokenizer
 from pydantic import BaseModel, ValidationError
 
-from ingest.chunking import Chunk
 from rag.config import Settings
 from rag.errors import IndexError_
+from rag.types import Chunk
 
 MANIFEST_NAME = "manifest.json"
 
@@ -188,7 +189,12 @@ class Index:
     """A consistent read view of the index: only chunks of documents in the manifest are visible."""
 
     def __init__(
-        self, collection: Any, manifest: Manifest, chunks: list[Chunk], settings: Settings | None = None
+        self,
+        collection: Any,
+        manifest: Manifest,
+        chunks: list[Chunk],
+        settings: Settings | None = None,
+        vectors: dict[str, np.ndarray] | None = None,
     ) -> None:
         self.settings = settings
         self.collection = collection
@@ -196,6 +202,7 @@ class Index:
         self.chunks = sorted(chunks, key=lambda c: (c.source, c.position))
         self.by_id = {c.id: c for c in self.chunks}
         self._order = {c.id: i for i, c in enumerate(self.chunks)}
+        self._vectors = vectors or {}
         self.lexical = LexicalIndex(self.chunks)
         self._shas = sorted({e.sha256 for e in manifest.documents.values()})
 
@@ -213,21 +220,34 @@ class Index:
             )
         collection = open_collection(settings)
         try:
-            records = collection.get(include=["documents", "metadatas"])
+            records = collection.get(include=["documents", "metadatas", "embeddings"])
         except Exception as exc:  # noqa: BLE001
             raise IndexError_(unavailable(settings, exc)) from exc
-        chunks = [
-            Chunk.from_record(i, d, m)
-            for i, d, m in zip(records["ids"], records["documents"], records["metadatas"], strict=True)
-            if manifest.owns(str(m.get("source")), str(m.get("doc_sha256")))
-        ]
+        chunks: list[Chunk] = []
+        vectors: dict[str, np.ndarray] = {}
+        rows = zip(records["ids"], records["documents"], records["metadatas"], records["embeddings"], strict=True)
+        for chunk_id, text, meta, vector in rows:
+            if manifest.owns(str(meta.get("source")), str(meta.get("doc_sha256"))):
+                chunks.append(Chunk.from_record(chunk_id, text, meta))
+                vectors[chunk_id] = np.asarray(vector, dtype=np.float32)
         expected = sum(e.chunks for e in manifest.documents.values())
         if len(chunks) != expected:
             raise IndexError_(
                 f"the index is incomplete ({len(chunks)} of {expected} chunks). Run: rag ingest "
                 "(or rag ingest --reset if that does not fix it)"
             )
-        return cls(collection, manifest, chunks, settings)
+        return cls(collection, manifest, chunks, settings, vectors)
+
+    def vector(self, chunk: Chunk) -> np.ndarray:
+        """The chunk's embedding as stored in Chroma (read once at load; never recomputed)."""
+        try:
+            return self._vectors[chunk.id]
+        except KeyError:
+            raise IndexError_(f"no stored vector for chunk {chunk.id}. Run: rag ingest --reset") from None
+
+    def paragraph(self, chunk: Chunk) -> str:
+        """The chunk's paragraph and the paragraphs on each side of it, as one text."""
+        return " ".join(c.text for c in self.paragraph_window(chunk, extra=1))
 
     def dense(self, vector: list[float], k: int) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity (Chroma), restricted to manifest documents."""

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from rag.config import OFFLINE_ENV
+
+os.environ.update(OFFLINE_ENV)
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "corpus" / "openai-code-red.txt"
@@ -39,6 +40,7 @@ def article_text() -> str:
 @pytest.fixture(scope="session")
 def real_embeddings():
     """The bundled all-MiniLM-L6-v2, loaded once (a few seconds)."""
+    from rag.config import Settings
     from rag.embeddings import make_embeddings
 
-    return make_embeddings("sentence-transformers:all-MiniLM-L6-v2")
+    return make_embeddings(Settings(), "sentence-transformers:all-MiniLM-L6-v2")

@@ -14,11 +14,11 @@ from typing import Any
 
 import gradio as gr
 
-from ingest.loaders import decode
-from rag.answer import Answer
+from ingest.loaders import decode, describe_supported, supported_suffixes
 from rag.chain import Pipeline, Token
 from rag.config import Settings
 from rag.errors import ConfigError, RagError
+from rag.types import Answer
 from ui.render import (
     EMPTY_SOURCES,
     WARNING,
@@ -191,9 +191,9 @@ def build_app(settings: Settings, pipeline: Pipeline) -> gr.Blocks:
                 sources = gr.HTML(EMPTY_SOURCES, elem_id="rag-sources", js_on_load=None)
                 with gr.Accordion("Add a document", open=False, elem_id="rag-upload"):
                     files = gr.File(
-                        label=f".txt or .md, up to {settings.max_upload_bytes / 1e6:g} MB",
+                        label=f"{describe_supported()}, up to {settings.max_upload_bytes / 1e6:g} MB",
                         file_count="multiple",
-                        file_types=[".txt", ".md"],
+                        file_types=supported_suffixes(),
                     )
                     upload_status = gr.Markdown("")
 

@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from rag.answer import Answer, Citation
-from rag.ground import MARKER, is_refusal
+from rag.types import Answer, Citation, Sentence, Status
 
 CONTEXT_CHARS = 280  # paragraph text kept on each side of a cited sentence
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$])")
@@ -57,22 +56,13 @@ def document_name(source: str) -> str:
     return PurePosixPath(source).name or source
 
 
-def _link_markers(text: str, turn: int, cited: set[int]) -> str:
-    """Escape ``text`` and turn each ``[n]`` marker into a link to its passage in the sources panel."""
-    out: list[str] = []
-    pos = 0
-    for match in MARKER.finditer(text):
-        out.append(escape_markdown(text[pos : match.start()]))
-        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
-        links = [
-            f'<a class="rag-cite" href="#{anchor(turn, n)}" title="show source {n}">[{n}]</a>'
-            for n in numbers
-            if n in cited
-        ]
-        out.append(" " + "".join(links) if links else "")
-        pos = match.end()
-    out.append(escape_markdown(text[pos:]))
-    return "".join(out)
+def _sentence_markdown(sentence: Sentence, turn: int) -> str:
+    """One checked sentence, escaped, with each citation number linked to its passage in the sources panel."""
+    body, end = sentence.body_and_end()
+    links = "".join(
+        f'<a class="rag-cite" href="#{anchor(turn, n)}" title="show source {n}">[{n}]</a>' for n in sentence.citations
+    )
+    return escape_markdown(body) + (" " + links if links else "") + escape_markdown(end)
 
 
 def draft_markdown(draft: str) -> str:
@@ -82,19 +72,22 @@ def draft_markdown(draft: str) -> str:
     return f"{escape_markdown(draft.strip())} ▍\n\n*Draft: checking it against the sources…*"
 
 
+REFUSAL_NOTES = {
+    Status.NOT_RELEVANT: "Nothing in the documents answers this. Try rephrasing, or add a document that covers it.",
+    Status.DECLINED: "Nothing in the documents answers this. Try rephrasing, or add a document that covers it.",
+    Status.UNSUPPORTED: (
+        "I drafted an answer, but the sources did not support it, so I withdrew it. "
+        "Try asking more specifically, or add a document that covers this."
+    ),
+    Status.ERROR: "The model failed while answering; try again.",
+}
+
+
 def answer_markdown(answer: Answer, turn: int) -> str:
     """The checked answer as chat markdown, with its ``[n]`` markers linked to the sources panel."""
-    withdrawn = answer.refused and bool(answer.draft) and not is_refusal(answer.draft)
     if answer.refused:
-        if withdrawn:
-            note = (
-                "I drafted an answer, but the sources did not support it, so I withdrew it. "
-                "Try asking more specifically, or add a document that covers this."
-            )
-        else:
-            note = "Nothing in the documents answers this. Try rephrasing, or add a document that covers it."
-        return f"{escape_markdown(answer.answer)}\n\n*{note}*"
-    body = _link_markers(answer.answer, turn, {c.n for c in answer.citations})
+        return f"{escape_markdown(answer.answer)}\n\n*{REFUSAL_NOTES[answer.status]}*"
+    body = " ".join(_sentence_markdown(s, turn) for s in answer.sentences)
     if answer.dropped:
         count = len(answer.dropped)
         what = "1 sentence" if count == 1 else f"{count} sentences"
@@ -119,7 +112,7 @@ def history_of(turns: Sequence[Turn]) -> list[dict[str, str]]:
     history: list[dict[str, str]] = []
     for t in turns:
         history.append({"role": "user", "content": t.question})
-        history.append({"role": "assistant", "content": t.answer.answer})
+        history.append({"role": "assistant", "content": t.answer.plain_text})
     return history
 
 
@@ -158,23 +151,15 @@ def citation_html(citation: Citation, document: str | None, turn: int) -> str:
     )
 
 
-def _unique(citations: Sequence[Citation]) -> list[Citation]:
-    seen: set[int] = set()
-    out: list[Citation] = []
-    for c in sorted(citations, key=lambda c: c.n):
-        if c.n not in seen:
-            seen.add(c.n)
-            out.append(c)
-    return out
-
-
 def turn_sources_html(turn: Turn, index: int, documents: Mapping[str, str | None], latest: bool) -> str:
     """The sources of one answer, in a collapsible section (the latest answer's is open)."""
     answer = turn.answer
     if answer.refused or not answer.citations:
         body = '<div class="rag-src-none">No passage cited: the documents do not answer this.</div>'
     else:
-        body = "".join(citation_html(c, documents.get(c.source), index) for c in _unique(answer.citations))
+        body = "".join(
+            citation_html(c, documents.get(c.source), index) for c in sorted(answer.citations, key=lambda c: c.n)
+        )
     summary = f'<span class="rag-turn-n">Answer {index + 1}</span> {escape_html(turn.question)}'
     return f'<details class="rag-turn"{" open" if latest else ""}><summary>{summary}</summary>{body}</details>'
 
@@ -209,10 +194,14 @@ def details_markdown(answer: Answer | None) -> str:
 
 def check_summary(answer: Answer) -> str:
     """What grounding did to the draft, without repeating any unchecked text."""
-    if not answer.draft:
-        return "no draft: nothing in the documents was relevant enough to ask the model"
-    if answer.refused:
-        return "the model declined" if is_refusal(answer.draft) else "the draft was withdrawn as unsupported"
+    summaries = {
+        Status.NOT_RELEVANT: "no draft: nothing in the documents was relevant enough to ask the model",
+        Status.DECLINED: "the model declined: the passages do not answer this",
+        Status.UNSUPPORTED: "the draft was withdrawn as unsupported",
+        Status.ERROR: f"the model failed: {answer.error or 'unknown error'}",
+    }
+    if answer.status in summaries:
+        return summaries[answer.status]
     if answer.dropped:
         return f"{len(answer.dropped)} unsupported sentence(s) removed; the rest confirmed"
     return "every sentence confirmed by the passage it cites"
@@ -227,6 +216,7 @@ def feedback_record(turn: Turn, vote: str, when: datetime | None = None) -> dict
         "question": turn.question,
         "answer": data["answer"],
         "refused": data["refused"],
+        "status": data["status"],
         "citations": data["citations"],
         "rewritten_question": data["rewritten_question"],
         "model": data["model"],

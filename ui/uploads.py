@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ingest.loaders import describe_supported, supported_suffixes
+from ingest.pipeline import ingest
 from rag.config import Settings
 from rag.errors import RagError
 from ui.render import WARNING, escape_markdown
@@ -14,7 +16,6 @@ from ui.render import WARNING, escape_markdown
 if TYPE_CHECKING:
     from rag.chain import Pipeline
 
-ALLOWED_SUFFIXES = (".txt", ".md")
 UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_NAME = 100
 
@@ -37,8 +38,8 @@ def safe_filename(name: str) -> str:
 def save_upload(source: Path, uploads_dir: Path, max_bytes: int) -> Path:
     """Copy an uploaded file into ``uploads_dir`` (never outside it); raises ``UploadError``."""
     name = safe_filename(source.name)
-    if not name.endswith(ALLOWED_SUFFIXES):
-        raise UploadError(f"{source.name}: only {' and '.join(ALLOWED_SUFFIXES)} files can be added")
+    if not name.endswith(tuple(supported_suffixes())):
+        raise UploadError(f"{source.name}: only these file types can be added: {describe_supported()}")
     try:
         size = source.stat().st_size
     except OSError as exc:
@@ -55,8 +56,6 @@ def save_upload(source: Path, uploads_dir: Path, max_bytes: int) -> Path:
 
 def add_uploads(files: list[Path], settings: Settings, pipeline: Pipeline) -> str:
     """Save, ingest and index uploaded files; returns a markdown report (one line per file)."""
-    from ingest.pipeline import ingest
-
     lines: list[str] = []
     saved: list[Path] = []
     for f in files:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.pipeline import prepare_index
 from rag.chain import Pipeline
 from rag.config import Settings, load_settings
 
@@ -42,7 +43,7 @@ def serve(tmp: Path, llm: str, embeddings) -> Iterator[Served]:
     (tmp / "corpus").mkdir()
     shutil.copy(ARTICLE, tmp / "corpus" / ARTICLE.name)
     settings = load_settings(project_root=tmp, env={}, llm=llm, host="127.0.0.1", port=free_port())
-    pipeline = Pipeline.load(settings, embeddings=embeddings, sync_corpus=True)
+    pipeline = Pipeline.load(settings, embeddings=embeddings, prepare=prepare_index(settings))
     app = build_app(settings, pipeline)
     _, url, _ = launch(app, settings, prevent_thread_lock=True, quiet=True)
     try:

@@ -148,7 +148,8 @@ def test_upload_a_document_and_see_errors_in_the_page(scripted_app, browser, tmp
     page.get_by_text("zorblax_notes.md is ready").wait_for()
     pipeline = scripted_app.pipeline
     assert ".rag/uploads/zorblax_notes.md" in pipeline.index.manifest.documents
-    passages, relevant = pipeline.retrieve("Who invented the Zorblax protocol?")
+    found = pipeline.retrieve("Who invented the Zorblax protocol?")
+    passages, relevant = found.passages, found.relevant
     assert relevant and passages[0].source == ".rag/uploads/zorblax_notes.md"
 
     bad = tmp_path / "page.html"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.pipeline import prepare_index
 from rag.chain import Pipeline
 from rag.eval import check_case, load_suite, run_suite, suite_params, summarize
 from tests.integration.conftest import ROOT, settings_for
@@ -33,7 +34,8 @@ SUBSET = [
 
 @pytest.fixture(scope="module")
 def pipeline(module_project: Path, real_embeddings) -> Pipeline:
-    return Pipeline.load(settings_for(module_project), embeddings=real_embeddings, sync_corpus=True)
+    settings = settings_for(module_project)
+    return Pipeline.load(settings, embeddings=real_embeddings, prepare=prepare_index(settings))
 
 
 def test_acceptance_weekly_users_cites_the_passage(pipeline, article_text):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import ingest
+from ingest.pipeline import ingest, prepare_index
 from rag.chain import Pipeline, Token
 from tests.integration.conftest import ROOT, settings_for
 
@@ -21,7 +21,7 @@ SMALL = "local:smollm2-135m"
 @pytest.fixture(scope="module")
 def pipeline(module_project: Path, real_embeddings) -> Pipeline:
     settings = settings_for(module_project, llm=SMALL, max_tokens=48)
-    return Pipeline.load(settings, embeddings=real_embeddings, sync_corpus=True)
+    return Pipeline.load(settings, embeddings=real_embeddings, prepare=prepare_index(settings))
 
 
 def test_first_load_ingests_and_rerun_is_idempotent(pipeline, real_embeddings):
@@ -37,7 +37,8 @@ def test_hybrid_retrieval_puts_names_and_numbers_in_the_top_passages(pipeline):
         ("Who is OpenAI's CFO?", "Sarah Friar"),
         ("What is the Garlic model?", "Garlic"),
     ]:
-        passages, relevant = pipeline.retrieve(query)
+        found = pipeline.retrieve(query)
+        passages, relevant = found.passages, found.relevant
         assert relevant, query
         assert any(needle in p.text for p in passages[:3]), (query, [p.text for p in passages])
 
@@ -70,7 +71,7 @@ def test_follow_up_rewriting_retrieves_the_referent(pipeline):
     ]
     answer = pipeline.answer("When did she join OpenAI?", history)
     assert answer.rewritten_question and "simo" in answer.rewritten_question.lower()
-    passages, _ = pipeline.retrieve(answer.rewritten_question)
+    passages = pipeline.retrieve(answer.rewritten_question).passages
     assert any("joined OpenAI in May" in p.text for p in passages)
 
 

@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 from ingest.chunking import chunk_text
 from rag.errors import InputError
 from rag.eval import Suite, load_suite
-from rag.ground import MARKER, ground, parse_markers, split_sentences
-from rag.retrieve import Passage
+from rag.ground import ground
+from rag.text import MARKER, parse_markers, split_sentences
+from rag.types import Passage, Status
 from tests.conftest import ARTICLE
-from tests.unit.helpers import bow_embed, paragraph_of, passages_from
+from tests.unit.helpers import BowEvidence, bow_embed, passages_from
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -92,7 +93,7 @@ def test_chunk_offsets_map_back_exactly(text: str, limit: int) -> None:
 def _article_passages() -> tuple[list[Passage], object, str, dict[str, str]]:
     text = ARTICLE.read_text(encoding="utf-8")
     passages, chunks = passages_from(text, [[3, 4], [10], [20, 21, 22], [40], [60, 61]], source="a.txt")
-    return passages, paragraph_of(chunks), text, {"a.txt": text}
+    return passages, BowEvidence(chunks), text, {"a.txt": text}
 
 
 def _sentences_of_passages() -> list[str]:
@@ -122,18 +123,18 @@ answers = st.lists(answer_part, max_size=12).map(" ".join)
 @given(answer=answers, question=st.one_of(st.text(max_size=60), st.just("How many people use ChatGPT?")))
 @example(answer="OpenAI [1] [2] [" + "7" * 5000 + "].", question="")
 def test_ground_never_crashes_and_cites_only_the_given_passages(answer: str, question: str) -> None:
-    passages, paragraph, text, _ = _article_passages()
+    passages, evidence, text, _ = _article_passages()
     allowed = {(c.source, c.start, c.end, c.text) for p in passages for c in p.chunks}
-    g = ground(answer, passages, bow_embed, paragraph, question)
-    assert g.refused == (not g.citations)
-    if g.refused:
-        assert g.text == ""
+    g = ground(answer, passages, bow_embed, evidence, question)
+    assert (g.status is Status.ANSWERED) == bool(g.citations)
+    if g.status is not Status.ANSWERED:
+        assert g.text == "" and not g.sentences
     for c in g.citations:
         assert (c.source, c.start, c.end, c.text) in allowed
         assert text[c.start : c.end] == c.text
     assert [c.n for c in g.citations] == list(range(1, len(g.citations) + 1))
-    _, used = parse_markers(g.text)
-    assert set(used) <= {c.n for c in g.citations}
+    used = {n for s in g.sentences for n in s.citations}
+    assert used == {c.n for c in g.citations}  # every citation is used by a sentence, none is invented
 
 
 @FUZZ

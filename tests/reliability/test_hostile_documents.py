@@ -16,11 +16,10 @@ import httpx
 import pytest
 
 from ingest.chunking import chunk_text
-from ingest.pipeline import ingest
+from ingest.pipeline import ingest, prepare_index
 from rag.chain import Pipeline
-from rag.ground import MARKER
 from rag.prompts import SYSTEM_PROMPT, build_messages, inert
-from rag.retrieve import Passage
+from rag.types import Passage, Status
 from tests.conftest import ARTICLE
 from tests.integration.conftest import settings_for
 
@@ -91,7 +90,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory, real_embeddings) -> Pipel
     shutil.copy(ARTICLE, project / "corpus" / ARTICLE.name)
     (project / "corpus" / "notice.md").write_text(HOSTILE, encoding="utf-8")
     settings = settings_for(project, llm="local:smollm2-135m", max_tokens=64)
-    return Pipeline.load(settings, embeddings=real_embeddings, sync_corpus=True)
+    return Pipeline.load(settings, embeddings=real_embeddings, prepare=prepare_index(settings))
 
 
 def documents(pipeline: Pipeline) -> dict[str, str]:
@@ -111,12 +110,11 @@ def leaks_system_prompt(text: str) -> bool:
 
 
 def assert_exact_and_consistent(answer, docs: dict[str, str]) -> None:
-    assert answer.refused == (not answer.citations)
+    assert (answer.status is Status.ANSWERED) == bool(answer.citations)
     for c in answer.citations:
         assert docs[c.source][c.start : c.end] == c.text
-    cited = {c.n for c in answer.citations}
-    for m in MARKER.finditer(answer.answer):
-        assert {int(x) for x in re.split(r"\s*[,;]\s*", m.group(1))} <= cited, answer.answer
+    used = {n for s in answer.sentences for n in s.citations}
+    assert used == {c.n for c in answer.citations}, answer.answer
 
 
 @pytest.mark.slow
@@ -188,7 +186,6 @@ def test_a_hostile_document_does_not_change_answers_about_the_article(
         "Who is the head of ChatGPT?",
         "What is OpenAI valued at?",
     ):
-        with_notice, ok1 = pipeline.retrieve(question)
-        without, ok2 = reference.retrieve(question)
-        assert ok1 == ok2
-        assert with_notice[0].text == without[0].text, question
+        with_notice, without = pipeline.retrieve(question), reference.retrieve(question)
+        assert with_notice.relevant and without.relevant
+        assert with_notice.passages[0].text == without.passages[0].text, question

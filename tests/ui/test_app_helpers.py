@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import Answer, Citation
 from rag.config import load_settings
 from rag.errors import ConfigError
+from rag.types import Citation
+from tests import factories
 from ui.app import append_feedback, parse_auth, read_documents
 from ui.render import Turn
 
@@ -21,7 +22,7 @@ def test_parse_auth():
 
 def _turn(*sources: str) -> Turn:
     cites = [Citation(i, s, 0, 4, "text", 0.5) for i, s in enumerate(sources, 1)]
-    return Turn("Q", Answer(question="Q", answer="A [1].", refused=False, citations=cites))
+    return Turn("Q", factories.answered("Q", "A [1].", cites))
 
 
 def test_read_documents_reads_cited_files_as_indexed_and_nothing_outside(tmp_path: Path):

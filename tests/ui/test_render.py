@@ -2,7 +2,10 @@
 
 from datetime import UTC, datetime
 
-from rag.answer import Answer, Citation
+import pytest
+
+from rag.types import Answer, Citation, Status
+from tests import factories
 from ui.render import (
     EMPTY_SOURCES,
     Turn,
@@ -30,11 +33,12 @@ CITE = Citation(1, "corpus/article.txt", START, START + len(SENTENCE), SENTENCE,
 
 
 def answered(text: str = "Over 800 million people use it every week [1].", **kw) -> Answer:
-    return Answer(question="How many?", answer=text, refused=False, citations=[CITE], **kw)
+    return factories.answered("How many?", text, [CITE], **kw)
 
 
 def refused(draft: str = "") -> Answer:
-    return Answer(question="Who?", answer="The documents do not say.", refused=True, draft=draft)
+    status = Status.UNSUPPORTED if draft and "do not say" not in draft else Status.DECLINED
+    return factories.refused("Who?", status if draft else Status.NOT_RELEVANT, draft=draft)
 
 
 def test_markers_become_links_to_their_passage_anchor():
@@ -47,11 +51,11 @@ def test_markers_become_links_to_their_passage_anchor():
 
 
 def test_markers_with_several_numbers_and_uncited_numbers():
-    answer = answered("A [1, 2]. B [7].")
-    answer.citations.append(Citation(2, "corpus/article.txt", 0, 5, "Title", 0.5))
+    answer = factories.answered("Q", "A [1, 2]. B [2].", [CITE, Citation(2, "corpus/article.txt", 0, 5, "Title", 0.5)])
     md = answer_markdown(answer, turn=0)
-    assert 'href="#src-0-1"' in md and 'href="#src-0-2"' in md
-    assert "#src-0-7" not in md and "[7]" not in md  # never link to a passage that was not cited
+    assert md.count('href="#src-0-1"') == 1 and md.count('href="#src-0-2"') == 2
+    with pytest.raises(ValueError, match="not among the citations"):  # a marker without a passage cannot exist
+        answered("A [1]. B [7].")
 
 
 def test_answer_text_is_escaped_in_markdown():
@@ -134,10 +138,11 @@ def test_sources_panel_lists_answers_newest_first_latest_open():
     assert 'id="src-0-1"' in html
 
 
-def test_duplicate_citation_numbers_render_once():
-    answer = answered()
-    answer.citations.append(CITE)
+def test_each_citation_renders_once_in_the_sources_panel():
+    answer = factories.answered("Q", "A [1]. B [1].", [CITE])
     assert sources_html([Turn("Q", answer)], {"corpus/article.txt": DOC}).count('id="src-0-1"') == 1
+    with pytest.raises(ValueError, match="unique"):  # two passages can never share a number
+        factories.answered("Q", "A [1].", [CITE, CITE])
 
 
 def test_chat_messages_and_history():
@@ -149,7 +154,7 @@ def test_chat_messages_and_history():
     assert "Partial" in messages[3]["content"]
     assert history_of(turns) == [
         {"role": "user", "content": "How <many>?"},
-        {"role": "assistant", "content": "Over 800 million people use it every week [1]."},
+        {"role": "assistant", "content": "Over 800 million people use it every week."},
     ]
 
 

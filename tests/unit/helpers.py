@@ -6,9 +6,9 @@ import hashlib
 
 import numpy as np
 
-from ingest.chunking import Chunk, chunk_text
-from rag.ground import content_words
-from rag.retrieve import Passage
+from ingest.chunking import chunk_text
+from rag.text import content_words
+from rag.types import Chunk, Passage
 
 
 def bow_embed(texts: list[str], dim: int = 512) -> np.ndarray:
@@ -29,11 +29,18 @@ def passages_from(text: str, groups: list[list[int]], source: str = "doc.txt") -
     return [Passage(n=i, chunks=tuple(chunks[j] for j in g), cosine=0.5) for i, g in enumerate(groups, 1)], chunks
 
 
-def paragraph_of(chunks: list[Chunk]):
-    def paragraph(chunk: Chunk) -> str:
-        return " ".join(c.text for c in chunks if c.para_start == chunk.para_start)
+class BowEvidence:
+    """Grounding evidence over plain chunks: bag-of-words vectors, the chunk's own paragraph."""
 
-    return paragraph
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self.chunks = chunks
+        self.vectors = dict(zip([c.id for c in chunks], bow_embed([c.text for c in chunks]), strict=True))
+
+    def vector(self, chunk: Chunk) -> np.ndarray:
+        return self.vectors[chunk.id]
+
+    def paragraph(self, chunk: Chunk) -> str:
+        return " ".join(c.text for c in self.chunks if c.para_start == chunk.para_start)
 
 
 class BowEmbeddings:

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.backends import make_chat_model, parse_spec, providers
+from rag.backends import PROVIDERS, make_chat_model, parse_spec
 from rag.config import load_settings
 from rag.errors import ModelError
 
@@ -23,11 +23,20 @@ def test_local_model_path_must_exist(settings):
         make_chat_model(settings, "local:/does/not/exist.gguf")
 
 
-def test_openai_needs_a_key_or_base_url(settings, monkeypatch):
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+def test_openai_needs_a_key_or_base_url(settings):
     with pytest.raises(ModelError, match="RAG_OPENAI_BASE_URL"):
         make_chat_model(settings, "openai:gpt-4o-mini")
+
+
+def test_openai_key_and_url_come_from_the_settings(tmp_path):
+    env = {"OPENAI_API_KEY": "sk-conventional", "RAG_OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    settings = load_settings(project_root=tmp_path, env=env)
+    assert "sk-conventional" not in repr(settings)  # a secret never shows in logs or errors
+    model = make_chat_model(settings, "openai:some-model")
+    assert model.openai_api_key.get_secret_value() == "sk-conventional"
+    assert model.openai_api_base == "http://127.0.0.1:9/v1"
+    ollama = load_settings(project_root=tmp_path, env={"OLLAMA_HOST": "http://127.0.0.1:1"})
+    assert ollama.ollama_host == "http://127.0.0.1:1"
 
 
 def test_fake_model_streams_the_scripted_reply(settings):
@@ -36,4 +45,4 @@ def test_fake_model_streams_the_scripted_reply(settings):
 
 
 def test_builtin_providers():
-    assert {"local", "openai", "ollama", "fake"} <= set(providers())
+    assert {"local", "openai", "ollama", "huggingface", "fake"} <= set(PROVIDERS.names())

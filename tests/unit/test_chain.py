@@ -7,11 +7,11 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from ingest.pipeline import ingest
-from rag.answer import Answer
 from rag.chain import Pipeline, Token
 from rag.config import load_settings
 from rag.errors import InputError
 from rag.store import Index
+from rag.types import Answer, Status
 from tests.unit.helpers import BowEmbeddings
 
 
@@ -23,8 +23,18 @@ class ExplodingModel(GenericFakeChatModel):
         raise AssertionError("the model must not be called")
 
 
-def scripted(*replies: str) -> GenericFakeChatModel:
-    return GenericFakeChatModel(messages=iter([AIMessage(content=r) for r in replies]))
+class RecordingModel(GenericFakeChatModel):
+    """A scripted model that also keeps the messages of every call, to assert on what it was given."""
+
+    received: list = []
+
+    def _stream(self, messages, *args, **kwargs):
+        self.received.append(list(messages))
+        yield from super()._stream(messages, *args, **kwargs)
+
+
+def scripted(*replies: str) -> RecordingModel:
+    return RecordingModel(messages=iter([AIMessage(content=r) for r in replies]), received=[])
 
 
 @pytest.fixture
@@ -45,7 +55,17 @@ def test_grounded_answer_matches_the_json_contract(settings, article_text):
     answer = events[-1]
     assert isinstance(answer, Answer) and not answer.refused
     data = answer.to_json()
-    assert set(data) == {"question", "rewritten_question", "answer", "refused", "citations", "timings", "model"}
+    assert set(data) == {
+        "question",
+        "rewritten_question",
+        "answer",
+        "refused",
+        "status",
+        "citations",
+        "timings",
+        "model",
+    }
+    assert data["status"] == "answered" and data["refused"] is False
     assert set(data["timings"]) >= {"retrieve_s", "ttft_s", "total_s"}
     (c,) = data["citations"]
     assert set(c) == {"n", "source", "start", "end", "text", "score"}
@@ -56,13 +76,21 @@ def test_grounded_answer_matches_the_json_contract(settings, article_text):
 
 def test_irrelevant_question_is_refused_without_calling_the_model(settings):
     answer = pipeline(settings, ExplodingModel(messages=iter([]))).answer("What is the best pasta recipe?")
-    assert answer.refused and answer.citations == [] and answer.to_json()["citations"] == []
+    assert answer.status is Status.NOT_RELEVANT and answer.refused
+    assert answer.citations == () and answer.to_json()["citations"] == []
+    assert answer.to_json()["status"] == "not_relevant"
 
 
 def test_hallucinated_answer_becomes_refusal(settings):
     p = pipeline(settings, scripted("Anthropic is valued at $61.5 billion [1]."))
     answer = p.answer("What is Anthropic's valuation?")
-    assert answer.refused and answer.draft.startswith("Anthropic is valued")
+    assert answer.status is Status.UNSUPPORTED and answer.draft.startswith("Anthropic is valued")
+    assert answer.citations == () and answer.answer == "The documents do not say."
+
+
+def test_model_declining_is_declined(settings):
+    answer = pipeline(settings, scripted("The documents do not say.")).answer("Who is the head of ChatGPT?")
+    assert answer.status is Status.DECLINED and answer.to_json()["status"] == "declined"
 
 
 def test_follow_up_is_rewritten_and_history_reaches_the_model(settings):
@@ -74,6 +102,11 @@ def test_follow_up_is_rewritten_and_history_reaches_the_model(settings):
     answer = pipeline(settings, llm).answer("When did she join?", history)
     assert answer.rewritten_question and "Fidji" in answer.rewritten_question
     assert not answer.refused and "May" in answer.citations[0].text
+    (messages,) = llm.received  # the model saw the earlier turns as chat turns, markers removed
+    assert [m.type for m in messages] == ["system", "human", "ai", "human"]
+    assert messages[1].content == "Who is Fidji Simo?"
+    assert messages[2].content == "She is CEO of OpenAI Applications."
+    assert "When did she join?" in messages[3].content and "Fidji Simo" in messages[3].content
 
 
 @pytest.mark.parametrize(
@@ -94,7 +127,7 @@ def test_documents_are_quoted_as_data(settings, project):
     from rag.prompts import build_messages
 
     p = pipeline(settings, ExplodingModel(messages=iter([])))
-    passages, _ = p.retrieve("ChatGPT weekly users")
+    passages = p.retrieve("ChatGPT weekly users").passages
     messages = build_messages("q?", passages, [])
     assert messages[0].content.startswith("You answer questions")
     assert messages[-1].content.startswith('Sources:\n<source id="1">')

@@ -1,8 +1,8 @@
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from rag.answer import Answer, Citation
 from rag.errors import InputError
 from rag.eval import (
     Case,
@@ -14,6 +14,8 @@ from rag.eval import (
     score_case,
     summarize,
 )
+from rag.types import Chunk, Citation, Passage, Status
+from tests import factories
 
 DOC = "ChatGPT has 800 million weekly users. Gemini had 650 million monthly users."
 DOCS = {"d.txt": DOC}
@@ -21,14 +23,14 @@ DOCS = {"d.txt": DOC}
 
 def answer(text="", refused=False, cites=(), retrieved=()):
     citations = [Citation(i, "d.txt", s, e, DOC[s:e], 1.0) for i, (s, e) in enumerate(cites, 1)]
-    return Answer(
-        "q",
-        text,
-        refused,
-        citations,
-        retrieved=[{"n": i, "source": "d.txt", "start": s, "end": e} for i, (s, e) in enumerate(retrieved, 1)],
-        timings={"ttft_s": 1.0, "total_s": 2.0},
-    )
+    chunks = [Chunk(f"c{i}", "d.txt", "sha", s, e, s, e, i, DOC[s:e]) for i, (s, e) in enumerate(retrieved, 1)]
+    kw = {
+        "retrieved": tuple(Passage(i, (c,), 0.5) for i, c in enumerate(chunks, 1)),
+        "timings": {"ttft_s": 1.0, "total_s": 2.0},
+    }
+    if refused:
+        return factories.refused("q", Status.DECLINED, **kw)
+    return factories.answered("q", text, citations, **kw)
 
 
 CASE = Case(id="users", question="How many?", expect=["800 million"], cite=["800 million weekly"])
@@ -63,8 +65,7 @@ def test_no_citations_and_empty_answer():
 
 
 def test_citation_outside_any_document_never_counts():
-    a = answer("800 million [1].")
-    a.citations = [Citation(1, "other.txt", 0, 37, "x", 1.0)]
+    a = replace(answer("800 million [1].", cites=[FIRST]), citations=(Citation(1, "other.txt", 0, 37, "x", 1.0),))
     s = score_case(CASE, a, DOCS)
     assert s.citation_precision == 0.0
 

@@ -1,0 +1,232 @@
+"""One text toolkit for documents and answers: sentences, words, figures, names, citation markers.
+
+The same pysbd segmenter splits documents into chunks and answers into claims, so a claim and the
+sentence it cites are cut the same way. Word lists come from kept libraries where one exists
+(NLTK's English stop words as shipped by bm25s, month names from ``calendar``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+
+import pysbd
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+MAX_SENTENCE_CHARS = 600
+
+# -- words ------------------------------------------------------------------------------------
+
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*|\d+(?:[.,]\d+)*")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*|\d+(?:[.,]\d+)*|[^\w\s]")
+# NLTK's list, plus function words it lacks that carry no fact in an answer.
+STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | {
+    "according", "also", "could", "may", "might", "must", "per", "since", "us", "whose", "would", "yes",
+}  # fmt: skip
+MONTHS = frozenset(m.lower() for m in calendar.month_name if m)
+# Capitalised only because they open a sentence; never part of a name.
+SENTENCE_OPENERS = frozenset(
+    [
+        "however",
+        "although",
+        "though",
+        "both",
+        "either",
+        "neither",
+        "after",
+        "before",
+        "during",
+        "since",
+        "unlike",
+        "like",
+        "while",
+        "despite",
+        "yes",
+        "currently",
+        "today",
+        "now",
+        "here",
+        "overall",
+        "instead",
+        "meanwhile",
+        "first",
+        "second",
+        "finally",
+        "also",
+        "another",
+        "one",
+        "some",
+        "many",
+        "most",
+        "all",
+        "any",
+        "each",
+        "every",
+    ]
+)
+
+
+@lru_cache(maxsize=1)
+def _stem() -> Callable[[str], str]:
+    return Stemmer.Stemmer("english").stemWord
+
+
+def stem(word: str) -> str:
+    """The English Snowball stem of ``word`` (lower-cased)."""
+    return _stem()(word.lower())
+
+
+def content_words(text: str) -> set[str]:
+    """Stemmed words that carry meaning (no stop words; single digits count: "6%" is a claim)."""
+    return {
+        stem(w.strip("'’")) for w in WORD.findall(text) if w.lower() not in STOPWORDS and (len(w) > 1 or w.isdigit())
+    }
+
+
+def figures(text: str) -> set[str]:
+    """Figures and month names: the specific facts a claim must share with its source."""
+    found = {n.replace(",", "").rstrip(".") for n in NUMBER.findall(text)}
+    months = {w.lower() for w in WORD.findall(text) if w.lower() in MONTHS and w[0].isupper()}
+    return found | months
+
+
+def names(sentence: str) -> list[tuple[str, ...]]:
+    """Runs of capitalised words (proper names, products), lower-cased; a sentence's first word
+    counts only if it is not a common sentence opener."""
+    found: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for i, w in enumerate(TOKEN.findall(sentence)):
+        w = re.sub(r"['’]s$", "", w)
+        low = w.lower()
+        is_name = w[:1].isupper() and low not in STOPWORDS and low not in MONTHS
+        if i == 0 and (low in SENTENCE_OPENERS or low.endswith("ly")):
+            is_name = False
+        if is_name:
+            run.append(low)
+        elif run:
+            found.append(tuple(run))
+            run = []
+    if run:
+        found.append(tuple(run))
+    return found
+
+
+def names_supported(claim_names: list[tuple[str, ...]], text: str) -> bool:
+    """Every name is a word of ``text``; a multi-word name needs one of its words ("Sam Altman" →
+    "Altman"). Whole words only: a truncated "Tur" is not "Turley"."""
+    low = text.lower()
+    words = set(re.findall(r"[a-z0-9][a-z0-9'’.-]*[a-z0-9]|[a-z0-9]", low))
+    words |= set(re.findall(r"[a-z0-9][a-z0-9'’-]*", low))
+    words |= {re.sub(r"['’]s$", "", w) for w in words} | set(re.findall(r"[a-z]+", low))
+    return all(any(part in words for part in name) for name in claim_names)
+
+
+def key_terms(text: str) -> list[str]:
+    """The words of ``text`` that are neither stop words nor single letters, possessives removed."""
+    return [
+        re.sub(r"['’]s$", "", w) for w in WORD.findall(strip_markers(text)) if w.lower() not in STOPWORDS and len(w) > 1
+    ]
+
+
+# -- sentences ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` narrowed to exclude surrounding whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _split_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
+    """Cut an over-long span at whitespace so that no piece exceeds ``limit`` characters."""
+    while end - start > limit:
+        cut = text.rfind(" ", start + limit // 2, start + limit)
+        cut = cut if cut > start else start + limit
+        s, e = strip_span(text, start, cut)
+        if e > s:
+            yield s, e
+        start = cut
+    s, e = strip_span(text, start, end)
+    if e > s:
+        yield s, e
+
+
+def sentence_spans(
+    text: str, start: int = 0, end: int | None = None, limit: int = MAX_SENTENCE_CHARS
+) -> Iterator[tuple[int, int]]:
+    """Yield ``(start, end)`` of each sentence in ``text[start:end]``, located exactly in ``text``.
+
+    Line breaks (hard-wrapped text) are shown to the segmenter as spaces; the replacement keeps
+    every offset, so spans still index the original text. No text is lost: what the segmenter skips
+    or drops becomes a span of its own.
+    """
+    end = len(text) if end is None else end
+    flat = text[start:end].replace("\n", " ")
+    cursor = start
+    for sentence in _segmenter().segment(flat):
+        piece = sentence.strip()
+        if not piece:
+            continue
+        found = flat.find(piece, cursor - start)
+        found = found + start if found >= 0 else -1
+        if found < 0:  # the segmenter altered the text; fall back to the rest of the span
+            yield from _split_long(text, cursor, end, limit)
+            return
+        yield from _split_long(text, cursor, found, limit)
+        yield from _split_long(text, found, found + len(piece), limit)
+        cursor = found + len(piece)
+    yield from _split_long(text, cursor, end, limit)  # text the segmenter dropped (":.??" loses "??")
+
+
+# -- citation markers in model output ----------------------------------------------------------
+
+MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
+
+
+def strip_markers(text: str) -> str:
+    """``text`` without ``[n]`` markers."""
+    return MARKER.sub("", text)
+
+
+def parse_markers(sentence: str) -> tuple[str, list[int]]:
+    """Return the sentence without ``[n]`` markers, and the marker numbers in order."""
+    found: list[int] = []
+    for m in MARKER.finditer(sentence):
+        found.extend(int(x) for x in re.split(r"\s*[,;]\s*", m.group(1)) if len(x) <= 9)  # no 5000-digit ints
+    return strip_markers(sentence).strip(), found
+
+
+def split_sentences(text: str) -> list[str]:
+    """Model output into sentences; a marker written after the full stop moves inside its sentence
+    ("It is big. [2] Next" → "It is big [2]." | "Next"), so it is never a sentence of its own."""
+    text = TRAILING_MARKERS.sub(r"\2\1", text.strip())
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+# -- refusals ----------------------------------------------------------------------------------
+
+REFUSAL_PATTERNS = re.compile(
+    r"(do(?:es)? not|don't|doesn't|did not|didn't)\s+(say|mention|provide|contain|specify|state|include|"
+    r"give|answer|discuss|cover)|\bnot (mentioned|provided|specified|stated|given|included)\b|"
+    r"\bno (information|mention|details?|data)\b|\bcannot (find|answer|determine)\b|\bunable to\b|"
+    r"\bis not (available|known)\b",
+    re.IGNORECASE,
+)
+
+
+def is_refusal(text: str) -> bool:
+    """Whether ``text`` says the sources do not answer (the model declining)."""
+    return bool(REFUSAL_PATTERNS.search(text))

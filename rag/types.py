@@ -1,0 +1,209 @@
+"""The core's data: plain typed records that every other module reads, importing nothing of ours.
+
+A ``Chunk`` is a span of one document as indexed; a ``Passage`` is the run of chunks given to the
+model as source ``[n]``; a ``Citation`` is the exact span an answer sentence rests on; an ``Answer``
+says what happened (``status``), which sentences survived checking and which citations each has.
+Front ends (CLI, web chat, eval, bench) read these fields; none of them re-parses answer text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+REFUSAL = "The documents do not say."
+
+
+class Status(StrEnum):
+    """Why an answer looks the way it does."""
+
+    ANSWERED = "answered"  # at least one claim survived grounding
+    NOT_RELEVANT = "not_relevant"  # the relevance gate stopped it before the model was asked
+    UNSUPPORTED = "unsupported"  # the model answered, but grounding withdrew every claim
+    DECLINED = "declined"  # the model itself said the documents do not say
+    ERROR = "error"  # the backend failed (eval records this instead of stopping the run)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded document; ``text`` is the extracted text that offsets index into (for .txt/.md the file)."""
+
+    path: Path
+    source: str  # path relative to the project root, as cited
+    text: str
+    sha256: str  # of the file's bytes
+
+    @property
+    def title(self) -> str:
+        first = self.text.strip().splitlines()[0] if self.text.strip() else self.path.name
+        return first.lstrip("# ").strip()[:120] or self.path.name
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One retrieval unit. ``text == source_text[start:end]``; the paragraph span gives context."""
+
+    id: str
+    source: str
+    doc_sha256: str
+    start: int
+    end: int
+    para_start: int
+    para_end: int
+    position: int  # sentence number within the document
+    text: str
+
+    def metadata(self) -> dict[str, str | int]:
+        """The fields stored beside the text in the vector store."""
+        return {
+            "source": self.source,
+            "doc_sha256": self.doc_sha256,
+            "start": self.start,
+            "end": self.end,
+            "para_start": self.para_start,
+            "para_end": self.para_end,
+            "position": self.position,
+        }
+
+    @classmethod
+    def from_record(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+        """Rebuild a chunk from a vector-store record (id, document, metadata)."""
+        return cls(
+            id=chunk_id,
+            source=str(meta["source"]),
+            doc_sha256=str(meta["doc_sha256"]),
+            start=int(meta["start"]),
+            end=int(meta["end"]),
+            para_start=int(meta["para_start"]),
+            para_end=int(meta["para_end"]),
+            position=int(meta["position"]),
+            text=text,
+        )
+
+
+@dataclass(frozen=True)
+class Passage:
+    """Consecutive sentences of one paragraph given to the model as source ``[n]``."""
+
+    n: int
+    chunks: tuple[Chunk, ...]
+    cosine: float
+
+    @property
+    def source(self) -> str:
+        return self.chunks[0].source
+
+    @property
+    def start(self) -> int:
+        return self.chunks[0].start
+
+    @property
+    def end(self) -> int:
+        return self.chunks[-1].end
+
+    @property
+    def text(self) -> str:
+        return " ".join(c.text for c in self.chunks)
+
+    def span(self) -> dict[str, Any]:
+        """Where the passage lies: ``{"n", "source", "start", "end"}`` (eval's retrieval metrics)."""
+        return {"n": self.n, "source": self.source, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """An exact span of a source: ``text == source_text[start:end]``."""
+
+    n: int
+    source: str
+    start: int
+    end: int
+    text: str
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One checked answer sentence: its text without markers, and the citation numbers it rests on."""
+
+    text: str
+    citations: tuple[int, ...] = ()
+
+    def body_and_end(self) -> tuple[str, str]:
+        """The text split before its closing punctuation: ``("X is 5", ".")``."""
+        return (self.text[:-1].rstrip(), self.text[-1]) if self.text[-1:] in ".!?" else (self.text, "")
+
+    def render(self) -> str:
+        """The sentence with its ``[n]`` markers before the closing punctuation: ``"X is 5 [1]."``."""
+        if not self.citations:
+            return self.text
+        body, end = self.body_and_end()
+        return f"{body} {''.join(f'[{n}]' for n in self.citations)}{end}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of one question: a status, the checked sentences and the citations they use.
+
+    ``sentences`` and ``citations`` are empty unless ``status`` is ``answered``.
+    """
+
+    question: str
+    status: Status
+    sentences: tuple[Sentence, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    rewritten_question: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    model: str = ""
+    draft: str = ""  # the model's raw text before grounding (for debugging; not in the JSON contract)
+    dropped: tuple[str, ...] = ()  # draft sentences removed as unsupported
+    retrieved: tuple[Passage, ...] = ()  # the passages given to the model, in rank order
+    error: str | None = None  # what went wrong, for ``status == error``
+
+    def __post_init__(self) -> None:
+        if self.status is not Status.ANSWERED and (self.sentences or self.citations):
+            raise ValueError(f"a {self.status} answer carries no sentences or citations")
+        numbers = [c.n for c in self.citations]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError(f"citation numbers must be unique, got {numbers}")
+        unknown = {n for s in self.sentences for n in s.citations} - set(numbers)
+        if unknown:
+            raise ValueError(f"sentences cite {sorted(unknown)}, which are not among the citations")
+
+    @property
+    def refused(self) -> bool:
+        """True for every status but ``answered`` (the answer text is then ``REFUSAL``)."""
+        return self.status is not Status.ANSWERED
+
+    @property
+    def answer(self) -> str:
+        """The answer text with inline ``[n]`` markers, or ``REFUSAL``."""
+        if self.refused:
+            return REFUSAL
+        return " ".join(s.render() for s in self.sentences)
+
+    @property
+    def plain_text(self) -> str:
+        """The answer without markers (what a follow-up's history carries)."""
+        return REFUSAL if self.refused else " ".join(s.text for s in self.sentences)
+
+    def citation(self, n: int) -> Citation | None:
+        return next((c for c in self.citations if c.n == n), None)
+
+    def to_json(self) -> dict[str, Any]:
+        """Exactly the ``rag ask --json`` contract (README: "The JSON contract")."""
+        return {
+            "question": self.question,
+            "rewritten_question": self.rewritten_question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "status": self.status.value,
+            "citations": [c.to_json() for c in self.citations],
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "model": self.model,
+        }
