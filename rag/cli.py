@@ -12,7 +12,7 @@ import typer
 
 from rag.config import Settings, load_settings, use_offline_env
 from rag.errors import IndexError_, InputError, RagError
-from rag.types import Answer
+from rag.types import Answer, Status
 
 use_offline_env(os.environ)
 
@@ -39,7 +39,17 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(2 if isinstance(exc, InputError) else 1)
 
 
+WHY_REFUSED = {
+    Status.NOT_RELEVANT: "nothing in the documents is close enough to the question",
+    Status.DECLINED: "the model found no answer in the passages",
+    Status.UNSUPPORTED: "the draft was withdrawn: the passages do not support it",
+    Status.ERROR: "the model failed",
+}
+
+
 def _print_sources(answer: Answer) -> None:
+    if answer.refused:
+        typer.secho(f"  ({WHY_REFUSED[answer.status]})", dim=True)
     for c in answer.citations:
         typer.secho(f"  [{c.n}] {c.source}:{c.start}-{c.end}", fg=typer.colors.CYAN, nl=False)
         typer.echo(f"  {c.text}")
