@@ -224,6 +224,7 @@ def eval_cmd(
     from rag.chain import Pipeline
     from rag.embeddings import make_embeddings
     from rag.report import terminal_table, write_reports
+    from rag.scoring import baseline_for
 
     try:
         settings = _settings(config, embeddings=embeddings)
@@ -235,18 +236,19 @@ def eval_cmd(
                 base = json.loads(baseline.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise InputError(f"cannot read baseline {baseline}: {exc}") from None
+            if not isinstance(base, dict) or not ("backends" in base or "case_results" in base):
+                raise InputError(f"baseline {baseline} is not a summary.json written by rag eval --report")
         embedder = make_embeddings(settings)
         summaries: dict[str, dict] = {}
         rows: dict[str, list[dict]] = {}
         for spec in llm or [settings.llm]:
             pipeline = Pipeline.load(settings, embeddings=embedder, llm_spec=spec, prepare=prepare_index(settings))
-            answers, scores = ev.run_suite(pipeline, suite, k=k)
+            scorer = ev.Scorer(ev.documents_of(pipeline), k, suite.case_citation_precision)
+            results = ev.run_cases(pipeline, suite.cases, scorer, progress=True)
+            answers = [r.answer for r in results]
             sims = ev.semantic_similarities(embedder, suite.cases, answers)
-            summaries[spec] = {"model": spec, **ev.summarize(scores, answers, sims)}
-            rows[spec] = [
-                {**ev.result_line(c, a, s), "semantic_similarity": sim}
-                for c, a, s, sim in zip(suite.cases, answers, scores, sims, strict=True)
-            ]
+            summaries[spec] = {"model": spec, **ev.summarize([r.score for r in results], answers, sims)}
+            rows[spec] = [{**r.line(), "semantic_similarity": sim} for r, sim in zip(results, sims, strict=True)]
             del pipeline
     except RagError as exc:
         _fail(exc)
@@ -257,9 +259,13 @@ def eval_cmd(
         typer.echo(f"\nreports written to {report}/ (results.jsonl, summary.json, report.html)")
     problems = []
     for spec, summary in summaries.items():
+        for r in (r for r in rows[spec] if r["status"] == "error"):
+            typer.secho(f"error in case {r['id']} ({spec}): {r['error']}", fg=typer.colors.YELLOW, err=True)
         problems += [f"{spec}: {p}" for p in ev.check_thresholds(summary, thresholds)]
         if base is not None:
-            problems += [f"{spec}: {p}" for p in ev.compare_to_baseline(summary, base, tolerance)]
+            part, why = baseline_for(base, spec)
+            found = [why] if part is None else ev.compare_to_baseline(summary, part, tolerance)
+            problems += [f"{spec}: {p}" for p in found]
     for p in problems:
         typer.secho(f"FAIL {p}", fg=typer.colors.RED, err=True)
     raise typer.Exit(1 if problems else 0)

@@ -1,26 +1,38 @@
-"""Evaluation suites: load and validate, run against a pipeline, score deterministically, report.
+"""Evaluation suites: load and validate them, and the one case runner behind ``rag eval``, the pytest
+entry point (``check_case``) and ``rag bench``.
 
-No LLM judge: every metric is computed from the answer text, the citation spans and the retrieved
-passages, so a run is reproducible offline.
+A suite is YAML (DESIGN.md section 3). ``run_case`` answers one case with anything that has
+``.answer(question, history)`` (our ``Pipeline``, the benchmark's naive pipeline) and scores it with
+``rag.scoring``; a backend failure becomes an answer with status ``error`` instead of stopping the run.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import statistics
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from rag.errors import InputError
-from rag.types import Answer
-
-Span = tuple[str, int, int]
+from rag.errors import InputError, RagError
+from rag.scoring import (  # noqa: F401 - the public evaluation API, importable from rag.eval
+    METRICS,
+    CaseScore,
+    Scorer,
+    check_thresholds,
+    compare_to_baseline,
+    matches,
+    percentile,
+    score_case,
+    stats,
+    summarize,
+)
+from rag.types import Answer, Status
 
 
 class Turn(BaseModel):
@@ -62,9 +74,12 @@ class Case(BaseModel):
 
 
 class Suite(BaseModel):
+    """Cases, the run's thresholds, and the citation precision one case needs to pass (1.0: all right)."""
+
     model_config = ConfigDict(extra="forbid")
     cases: list[Case]
     thresholds: dict[str, float] = {}
+    case_citation_precision: float = Field(1.0, ge=0.0, le=1.0)
 
 
 def load_suite(path: Path) -> Suite:
@@ -87,6 +102,8 @@ def load_suite(path: Path) -> Suite:
                 case = data["cases"][loc[1]]
                 cid = case.get("id", f"#{loc[1] + 1}") if isinstance(case, dict) else f"#{loc[1] + 1}"
                 where = f"case {cid}" + (f", field {'.'.join(str(x) for x in loc[2:])}" if loc[2:] else "")
+            elif loc:
+                where = f"suite field {'.'.join(str(x) for x in loc)}"
             lines.append(f"{where}: {err['msg']}")
         raise InputError(f"{path} is not a valid suite:\n  " + "\n  ".join(lines)) from None
     ids = [c.id for c in suite.cases]
@@ -96,121 +113,104 @@ def load_suite(path: Path) -> Suite:
     return suite
 
 
-def matches(expected: str, answer: str) -> bool:
-    """``/regex/`` (case-insensitive search) or a case-insensitive substring."""
-    if len(expected) > 1 and expected.startswith("/") and expected.endswith("/"):
-        return re.search(expected[1:-1], answer, re.IGNORECASE) is not None
-    return expected.lower() in answer.lower()
+def suite_params(path: Path) -> list[Any]:
+    """The cases of a suite as ``pytest.param`` objects (ids = case ids), for ``parametrize``."""
+    import pytest
+
+    return [pytest.param(case, id=case.id, marks=[]) for case in load_suite(Path(path)).cases]
 
 
-def locate(passages: Iterable[str], documents: dict[str, str]) -> list[list[Span]]:
-    """Every position of each ``cite`` passage in the documents (source, start, end)."""
-    found = []
-    for passage in passages:
-        spans = []
-        for source, text in documents.items():
-            start = text.find(passage)
-            while start >= 0:
-                spans.append((source, start, start + len(passage)))
-                start = text.find(passage, start + 1)
-        found.append(spans)
-    return found
+# -- running ---------------------------------------------------------------------------------------
 
 
-def _overlaps(a: Span, b: Span) -> bool:
-    return a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
+def corpus_texts(project_root: Path, sources: Iterable[str]) -> dict[str, str]:
+    """The current text of each indexed document, keyed by its cited source path."""
+    texts = {}
+    for source in sources:
+        path = Path(source) if Path(source).is_absolute() else project_root / source
+        try:
+            texts[source] = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+        except OSError:
+            continue
+    return texts
 
 
-@dataclass
-class CaseScore:
-    """Deterministic scores of one case; ``None`` where a metric does not apply."""
-
-    id: str
-    passed: bool
-    answer_match: bool | None
-    refusal_correct: bool
-    citation_precision: float | None
-    citation_recall: float | None
-    hit_at_k: bool | None
-    reciprocal_rank: float | None
-    follow_up: bool
-    reasons: list[str] = field(default_factory=list)
+def documents_of(pipeline: Any) -> dict[str, str]:
+    """The documents a ``Pipeline``'s index holds, for scoring citations."""
+    return corpus_texts(pipeline.settings.project_root, pipeline.index.manifest.documents)
 
 
-def score_case(case: Case, answer: Answer, documents: dict[str, str], k: int = 4) -> CaseScore:
-    """Score one answer against its case."""
-    reasons: list[str] = []
-    refusal_ok = answer.refused == case.refuse
-    if not refusal_ok:
-        reasons.append("refused but should answer" if answer.refused else "answered but should refuse")
-    answer_match = None
-    if not case.refuse:
-        missing = [e for e in case.expect if not matches(e, answer.answer)]
-        answer_match = not missing and not answer.refused
-        if missing and not answer.refused:
-            reasons.append(f"missing {missing}")
-    precision = recall = rr = None
-    hit = None
-    if case.cite and not case.refuse:
-        targets = locate(case.cite, documents)
-        for text, spans in zip(case.cite, targets, strict=True):
-            if not spans:
-                reasons.append(f"cite passage not found in any document: {text[:60]!r}")
-        cited = [(c.source, c.start, c.end) for c in answer.citations]
-        if cited:
-            good = [c for c in cited if any(_overlaps(c, s) for spans in targets for s in spans)]
-            precision = len(good) / len(cited)
-        recall = sum(any(_overlaps(c, s) for c in cited for s in spans) for spans in targets) / len(targets)
-        ranked = [(p.source, p.start, p.end) for p in answer.retrieved]
-        rank = next(
-            (i for i, p in enumerate(ranked, 1) if any(_overlaps(p, s) for spans in targets for s in spans)), None
+def answer_case(answerer: Any, case: Case) -> Answer:
+    """``answerer.answer(question, history)``; a ``RagError`` becomes an answer with status ``error``."""
+    started = time.perf_counter()
+    try:
+        return answerer.answer(case.question, [t.model_dump() for t in case.history])
+    except RagError as exc:
+        return Answer(
+            question=case.question,
+            status=Status.ERROR,
+            error=str(exc),
+            model=str(getattr(answerer, "model_name", "")),
+            timings={"total_s": time.perf_counter() - started},
         )
-        hit = rank is not None and rank <= k
-        rr = 1.0 / rank if rank else 0.0
-        if precision is not None and precision < 1:
-            reasons.append(f"citation precision {precision:.2f}")
-    elif answer.citations and case.refuse:
-        precision = 0.0
-    passed = refusal_ok and answer_match is not False and (precision is None or precision > 0)
-    return CaseScore(case.id, passed, answer_match, refusal_ok, precision, recall, hit, rr, bool(case.history), reasons)
 
 
-def _mean(values: Iterable[float | bool | None]) -> float | None:
-    vals = [float(v) for v in values if v is not None]
-    return round(statistics.fmean(vals), 4) if vals else None
+@dataclass(frozen=True)
+class CaseResult:
+    """One case answered and scored."""
+
+    case: Case
+    answer: Answer
+    score: CaseScore
+
+    def line(self) -> dict[str, Any]:
+        """One ``results.jsonl`` line: the case id and scores merged with the full ``rag ask --json``."""
+        return result_line(self.case, self.answer, self.score)
 
 
-def _percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    values = sorted(values)
-    return round(values[min(len(values) - 1, int(q * len(values)))], 3)
+def run_case(answerer: Any, case: Case, scorer: Scorer) -> CaseResult:
+    """Answer one case and score it: the one runner of ``rag eval``, ``check_case`` and ``rag bench``."""
+    answer = answer_case(answerer, case)
+    return CaseResult(case, answer, scorer(case, answer))
 
 
-def summarize(
-    scores: list[CaseScore], answers: list[Answer], similarities: list[float | None] | None = None
-) -> dict[str, Any]:
-    """Overall metrics of one run, plus each case's pass/fail (for baseline comparison)."""
-    ttft = [a.timings["ttft_s"] for a in answers if not a.refused and "ttft_s" in a.timings]
-    total = [a.timings["total_s"] for a in answers if "total_s" in a.timings]
-    return {
-        "cases": len(scores),
-        "passed": sum(s.passed for s in scores),
-        "pass_rate": _mean(s.passed for s in scores),
-        "answer_correctness": _mean(s.answer_match for s in scores),
-        "citation_precision": _mean(s.citation_precision for s in scores),
-        "citation_recall": _mean(s.citation_recall for s in scores),
-        "refusal_accuracy": _mean(s.refusal_correct for s in scores),
-        "follow_up_accuracy": _mean(s.answer_match for s in scores if s.follow_up),
-        "hit_at_k": _mean(s.hit_at_k for s in scores),
-        "mrr": _mean(s.reciprocal_rank for s in scores),
-        "ttft_p50_s": _percentile(ttft, 0.5),
-        "ttft_p95_s": _percentile(ttft, 0.95),
-        "total_p50_s": _percentile(total, 0.5),
-        "total_p95_s": _percentile(total, 0.95),
-        "semantic_similarity": _mean(similarities or []),
-        "case_results": {s.id: s.passed for s in scores},
-    }
+def run_cases(
+    answerer: Any,
+    cases: Sequence[Case],
+    scorer: Scorer,
+    progress: bool = False,
+    on_result: Callable[[int, CaseResult], None] | None = None,
+) -> list[CaseResult]:
+    """``run_case`` over ``cases`` in order; ``on_result(i, result)`` after each (1-based ``i``)."""
+    from tqdm import tqdm
+
+    name = str(getattr(answerer, "model_name", "eval"))
+    results = []
+    for i, case in enumerate(tqdm(cases, desc=name, unit="case", disable=not progress), 1):
+        results.append(run_case(answerer, case, scorer))
+        if on_result is not None:
+            on_result(i, results[-1])
+    return results
+
+
+def run_suite(pipeline: Any, suite: Suite, k: int = 4, progress: bool = True) -> tuple[list[Answer], list[CaseScore]]:
+    """Answer every case of ``suite`` with a ``Pipeline`` and score it."""
+    scorer = Scorer(documents_of(pipeline), k, suite.case_citation_precision)
+    results = run_cases(pipeline, suite.cases, scorer, progress=progress)
+    return [r.answer for r in results], [r.score for r in results]
+
+
+def check_case(pipeline: Any, case: Case, k: int = 4) -> CaseScore:
+    """Answer one case and raise ``AssertionError`` with a readable explanation if it fails."""
+    result = run_case(pipeline, case, Scorer(documents_of(pipeline), k))
+    score, answer = result.score, result.answer
+    if not score.passed:
+        cites = "\n".join(f"    [{c.n}] {c.text}" for c in answer.citations) or "    (none)"
+        raise AssertionError(
+            f"case {case.id} failed: {'; '.join(score.reasons)}\n  question: {case.question}\n"
+            f"  answer:   {answer.answer} ({answer.status})\n  citations:\n{cites}"
+        )
+    return score
 
 
 def result_line(case: Case, answer: Answer, score: CaseScore) -> dict[str, Any]:
@@ -218,6 +218,7 @@ def result_line(case: Case, answer: Answer, score: CaseScore) -> dict[str, Any]:
     return {
         "id": case.id,
         **answer.to_json(),
+        "error": answer.error,
         "retrieved": [p.span() for p in answer.retrieved],
         "draft": answer.draft,
         "tags": case.tags,
@@ -234,29 +235,7 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def corpus_texts(project_root: Path, sources: Iterable[str]) -> dict[str, str]:
-    """The current text of each indexed document, keyed by its cited source path."""
-    texts = {}
-    for source in sources:
-        path = Path(source) if Path(source).is_absolute() else project_root / source
-        try:
-            texts[source] = path.read_text(encoding="utf-8").removeprefix("\ufeff")
-        except OSError:
-            continue
-    return texts
-
-
-def run_suite(pipeline: Any, suite: Suite, k: int = 4, progress: bool = True) -> tuple[list[Answer], list[CaseScore]]:
-    """Answer every case with ``pipeline`` and score it."""
-    from tqdm import tqdm
-
-    documents = corpus_texts(pipeline.settings.project_root, pipeline.index.manifest.documents)
-    answers, scores = [], []
-    for case in tqdm(suite.cases, desc=pipeline.model_name, unit="case", disable=not progress):
-        answer = pipeline.answer(case.question, [t.model_dump() for t in case.history])
-        answers.append(answer)
-        scores.append(score_case(case, answer, documents, k))
-    return answers, scores
+# -- the semantic check ----------------------------------------------------------------------------
 
 
 def reference_text(case: Case) -> str:
@@ -288,59 +267,3 @@ def semantic_similarities(embeddings: Any, cases: list[Case], answers: list[Answ
     for k, (i, _, _) in enumerate(pairs):
         out[i] = round(float(vecs[k] @ vecs[len(pairs) + k]), 4)
     return out
-
-
-LOWER_IS_BETTER = ("_s",)
-
-
-def check_thresholds(summary: dict[str, Any], thresholds: dict[str, float]) -> list[str]:
-    """Failed thresholds as messages; latency metrics (``*_s``) are maxima, the rest minima."""
-    failed = []
-    for metric, limit in thresholds.items():
-        value = summary.get(metric)
-        if value is None:
-            failed.append(f"{metric}: no value (unknown metric or no applicable case)")
-        elif metric.endswith(LOWER_IS_BETTER) and value > limit:
-            failed.append(f"{metric} = {value} is above the limit {limit}")
-        elif not metric.endswith(LOWER_IS_BETTER) and value < limit:
-            failed.append(f"{metric} = {value} is below the threshold {limit}")
-    return failed
-
-
-def compare_to_baseline(summary: dict[str, Any], baseline: dict[str, Any], tolerance: float) -> list[str]:
-    """Regressions beyond ``tolerance`` in quality metrics, and the cases that went from pass to fail."""
-    from rag.report import METRICS
-
-    problems = []
-    for metric, higher in METRICS.items():
-        new, old = summary.get(metric), baseline.get(metric)
-        if new is None or old is None or not higher:
-            continue
-        if new < old - tolerance:
-            problems.append(f"{metric} fell from {old} to {new} (tolerance {tolerance})")
-    old_cases, new_cases = baseline.get("case_results", {}), summary.get("case_results", {})
-    flipped = sorted(i for i, ok in new_cases.items() if old_cases.get(i) is True and ok is False)
-    if flipped:
-        problems.append(f"{len(flipped)} case(s) now fail: {', '.join(flipped)}")
-    return problems
-
-
-def suite_params(path: Path) -> list[Any]:
-    """The cases of a suite as ``pytest.param`` objects (ids = case ids), for ``parametrize``."""
-    import pytest
-
-    return [pytest.param(case, id=case.id, marks=[]) for case in load_suite(Path(path)).cases]
-
-
-def check_case(pipeline: Any, case: Case, k: int = 4) -> CaseScore:
-    """Answer one case and raise ``AssertionError`` with a readable explanation if it fails."""
-    documents = corpus_texts(pipeline.settings.project_root, pipeline.index.manifest.documents)
-    answer = pipeline.answer(case.question, [t.model_dump() for t in case.history])
-    score = score_case(case, answer, documents, k)
-    if not score.passed:
-        cites = "\n".join(f"    [{c.n}] {c.text}" for c in answer.citations) or "    (none)"
-        raise AssertionError(
-            f"case {case.id} failed: {'; '.join(score.reasons)}\n  question: {case.question}\n"
-            f"  answer:   {answer.answer}\n  citations:\n{cites}"
-        )
-    return score

@@ -1,112 +1,284 @@
-"""Evaluation reports: a terminal table, summary.json and a self-contained report.html."""
+"""Reports: the terminal table, ``summary.json``, ``results.jsonl`` and a self-contained ``report.html``
+rendered from a Jinja2 template (autoescaped), with charts drawn by matplotlib as inline SVG.
+
+The chart helpers here also draw ``rag bench``'s report. The SVG is made to live inside one HTML page
+that loads nothing: text stays text (``svg.fonttype: none``, no embedded glyphs), no XML prolog or
+DTD, the marker and tick shapes matplotlib references with ``<use xlink:href>`` are copied in place,
+and element ids are dropped except clip paths, which get a per-chart prefix so that several charts on
+a page do not collide. Output is deterministic (``svg.hashsalt``, no date): rendering twice gives the
+same bytes.
+"""
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import io
 import json
-from html import escape
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# Metrics shown in tables and charts, with whether higher is better.
-METRICS: dict[str, bool] = {
-    "pass_rate": True,
-    "answer_correctness": True,
-    "semantic_similarity": True,
-    "citation_precision": True,
-    "citation_recall": True,
-    "refusal_accuracy": True,
-    "follow_up_accuracy": True,
-    "hit_at_k": True,
-    "mrr": True,
-    "ttft_p50_s": False,
-    "total_p50_s": False,
-    "total_p95_s": False,
+from rag.scoring import METRICS
+from rag.types import Status
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+# -- charts ----------------------------------------------------------------------------------------
+
+OURS, NAIVE, GREY = "#2563eb", "#d97706", "#9ca3af"
+PALETTE = (OURS, "#16a34a", NAIVE, "#9333ea", "#dc2626", "#0891b2")
+RC = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "rag-report",
+    "text.parse_math": False,  # a "$" in a label is text, never mathtext
+    "font.family": "sans-serif",
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "axes.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#eeeeee",
+    "legend.fontsize": 7,
+    "legend.framealpha": 0.85,
 }
+SIZE = (4.4, 2.8)  # inches at 72 pt/inch in the SVG: about 317 x 202 px
+
+ET.register_namespace("", SVG_NS)
+_URL = re.compile(r"url\(#([^)]+)\)")
 
 
-def _fmt(value: Any) -> str:
-    return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+@dataclass
+class Line:
+    """One series of a line chart."""
+
+    label: str
+    xs: Sequence[float]
+    ys: Sequence[float]
+    color: str = OURS
+    dashed: bool = False
+    step: bool = False  # a step function (an empirical CDF)
+    markers: bool = True
+
+
+def ecdf(label: str, values: Sequence[float], color: str = OURS) -> Line:
+    """The empirical cumulative distribution of ``values`` as a step line."""
+    xs = sorted(values)
+    return Line(label, xs, [(i + 1) / len(xs) for i in range(len(xs))], color, step=True, markers=False)
+
+
+def _new_figure(size: tuple[float, float] = SIZE) -> Any:
+    from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
+
+    return Figure(figsize=size, layout="constrained")
+
+
+def line_chart(
+    lines: Sequence[Line],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    logx: bool = False,
+    logy: bool = False,
+    ylim: tuple[float, float] | None = None,
+) -> str:
+    """Lines (or CDF steps) with axes, grid and a legend, as inline SVG."""
+    import matplotlib
+
+    with matplotlib.rc_context(RC):
+        fig = _new_figure()
+        ax = fig.subplots()
+        drawn = 0
+        for line in lines:
+            pts = [(x, y) for x, y in zip(line.xs, line.ys, strict=True) if (not logx or x > 0) and (not logy or y > 0)]
+            if not pts:
+                continue
+            xs, ys = zip(*pts, strict=True)
+            style = {"color": line.color, "linestyle": "--" if line.dashed else "-", "linewidth": 1.6}
+            if line.step:
+                ax.step([xs[0], *xs], [0.0, *ys], where="post", label=line.label, **style)
+            else:
+                ax.plot(xs, ys, marker="o" if line.markers else None, markersize=3.5, label=line.label, **style)
+            drawn += 1
+        if not drawn:
+            ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
+        if logx and drawn:
+            ax.set_xscale("log")
+        if logy and drawn:
+            ax.set_yscale("log")
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        if drawn:
+            ax.legend(loc="best")
+        return to_svg(fig, title)
+
+
+def bar_chart(
+    groups: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], title: str, ylabel: str = "score"
+) -> str:
+    """Grouped bars on a 0..1 scale (quality metrics): one group per metric, one bar per series."""
+    import matplotlib
+
+    with matplotlib.rc_context(RC):
+        fig = _new_figure((max(SIZE[0], 1.2 + 0.32 * len(groups) * max(1, len(series))), SIZE[1] + 0.4))
+        ax = fig.subplots()
+        width = 0.8 / max(1, len(series))
+        for si, (name, values) in enumerate(series):
+            xs = [gi + (si - (len(series) - 1) / 2) * width for gi in range(len(groups))]
+            heights = [0.0 if v is None else v for v in values]
+            bars = ax.bar(xs, heights, width * 0.92, label=name, color=PALETTE[si % len(PALETTE)])
+            labels = ["-" if v is None else f"{v:.2f}" for v in values]
+            ax.bar_label(bars, labels=labels, fontsize=6, padding=1)
+        ax.set_xticks(range(len(groups)), list(groups), rotation=30, ha="right")
+        ax.set_ylim(0, 1.12)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.grid(axis="x", visible=False)
+        if series:
+            ax.legend(loc="lower left", ncols=min(3, len(series)))
+        return to_svg(fig, title)
+
+
+def to_svg(fig: Any, label: str) -> str:
+    """``fig`` as an ``<svg>`` element that references nothing outside itself."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    return self_contained(buf.getvalue(), label)
+
+
+def self_contained(svg: str, label: str) -> str:
+    """Inline ``<use>`` references, drop metadata and ids, prefix the ids that ``url(#...)`` needs."""
+    root = ET.fromstring(svg)
+    by_id = {el.get("id"): el for el in root.iter() if el.get("id")}
+    for parent in list(root.iter()):
+        for i, child in enumerate(list(parent)):
+            if child.tag == f"{{{SVG_NS}}}metadata":
+                parent.remove(child)
+            elif child.tag == f"{{{SVG_NS}}}use":
+                target = by_id.get((child.get(XLINK_HREF) or child.get("href") or "").lstrip("#"))
+                group = ET.Element(f"{{{SVG_NS}}}g")
+                group.set("transform", f"translate({child.get('x', '0')} {child.get('y', '0')})")
+                if child.get("style"):
+                    group.set("style", child.get("style", ""))
+                if target is not None:
+                    group.append(copy.deepcopy(target))
+                parent[i] = group
+    text = ET.tostring(root, encoding="unicode")
+    prefix = "c" + hashlib.sha1(text.encode()).hexdigest()[:8]
+    for el in root.iter():
+        for key, value in list(el.attrib.items()):
+            if key == XLINK_HREF or key == "href":
+                del el.attrib[key]
+            elif "url(#" in value:
+                el.set(key, _URL.sub(lambda m: f"url(#{prefix}-{m.group(1)})", value))
+    needed = {m.group(1) for el in root.iter() for v in el.attrib.values() for m in _URL.finditer(v)}
+    for el in root.iter():
+        ident = el.get("id")
+        if ident is not None:
+            if f"{prefix}-{ident}" in needed:
+                el.set("id", f"{prefix}-{ident}")
+            else:
+                del el.attrib["id"]
+    root.set("role", "img")
+    root.set("aria-label", label)
+    return ET.tostring(root, encoding="unicode")
+
+
+# -- templates -------------------------------------------------------------------------------------
+
+
+def fmt(value: Any, digits: int = 3) -> str:
+    """A table cell: ``-`` for missing, fixed decimals for floats."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def render(package: str, template: str, **context: Any) -> str:
+    """Render ``package``'s ``templates/<template>`` with autoescape on; pass SVG charts through ``svg()``."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader(package, "templates"),
+        autoescape=not template.endswith(".md.j2"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["fmt"] = fmt
+    return env.get_template(template).render(**context)
+
+
+def svg(markup: str) -> Any:
+    """Mark a chart from ``line_chart``/``bar_chart`` as safe to insert unescaped (its text is escaped XML)."""
+    from markupsafe import Markup
+
+    return Markup(markup)  # noqa: S704 - produced by ElementTree, which escapes every text and attribute
+
+
+# -- the eval report -------------------------------------------------------------------------------
+
+SUMMARY_ROWS = ["cases", "passed", *METRICS]
 
 
 def terminal_table(summaries: dict[str, dict[str, Any]]) -> str:
-    """Metrics as rows, backends as columns."""
+    """Metrics as rows, backends as columns; then the answers per status."""
     names = list(summaries)
-    width = max(len(m) for m in METRICS) + 2
+    statuses = [s.value for s in Status if any(summ.get("status", {}).get(s.value) for summ in summaries.values())]
+    rows = [(m, [summaries[n].get(m) for n in names]) for m in SUMMARY_ROWS]
+    rows += [(f"status {s}", [summaries[n].get("status", {}).get(s, 0) for n in names]) for s in statuses]
+    width = max(len(m) for m, _ in rows) + 2
     cols = [max(12, len(n) + 2) for n in names]
     lines = ["metric".ljust(width) + "".join(n.rjust(w) for n, w in zip(names, cols, strict=True))]
     lines.append("-" * len(lines[0]))
-    for metric in ["cases", "passed", *METRICS]:
-        row = metric.ljust(width)
-        for name, w in zip(names, cols, strict=True):
-            row += _fmt(summaries[name].get(metric)).rjust(w)
-        lines.append(row)
+    for metric, values in rows:
+        lines.append(metric.ljust(width) + "".join(fmt(v).rjust(w) for v, w in zip(values, cols, strict=True)))
     return "\n".join(lines)
 
 
-def _bar_chart(summaries: dict[str, dict[str, Any]]) -> str:
-    """Inline SVG: one group of bars per quality metric (0..1), one bar per backend."""
-    palette = ["#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626"]
-    metrics = [m for m, higher in METRICS.items() if higher]
-    names = list(summaries)
-    group_w, bar_w, height = 30 + 22 * len(names), 20, 180
-    svg = [
-        f'<svg role="img" width="{group_w * len(metrics) + 40}" height="{height + 90}" '
-        'xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="11">'
+def eval_charts(summaries: dict[str, dict[str, Any]], rows: dict[str, list[dict[str, Any]]]) -> list[Any]:
+    """Quality metrics per backend (bars), and the answer-time distribution per backend (CDF)."""
+    quality = [m for m, higher in METRICS.items() if higher]
+    bars = bar_chart(
+        [m.replace("_", " ") for m in quality],
+        [(name, [s.get(m) for m in quality]) for name, s in summaries.items()],
+        "Quality per backend",
+    )
+    cdfs = [
+        ecdf(name, [r["timings"]["total_s"] for r in lines if r["status"] != "error" and "total_s" in r["timings"]])
+        for name, lines in rows.items()
     ]
-    for gi, metric in enumerate(metrics):
-        x0 = 30 + gi * group_w
-        for bi, name in enumerate(names):
-            value = summaries[name].get(metric)
-            h = 0 if value is None else max(1, value * height)
-            x = x0 + bi * (bar_w + 2)
-            svg.append(
-                f'<rect x="{x}" y="{10 + height - h}" width="{bar_w}" height="{h}" '
-                f'fill="{palette[bi % len(palette)]}"><title>{escape(name)} {metric}: {_fmt(value)}</title></rect>'
-            )
-        svg.append(f'<text x="{x0}" y="{height + 24}" transform="rotate(30 {x0} {height + 24})">{metric}</text>')
-    for bi, name in enumerate(names):
-        svg.append(
-            f'<rect x="{30 + bi * 160}" y="{height + 70}" width="10" height="10" '
-            f'fill="{palette[bi % len(palette)]}"/><text x="{44 + bi * 160}" y="{height + 79}">{escape(name)}</text>'
-        )
-    svg.append("</svg>")
-    return "".join(svg)
+    for i, line in enumerate(cdfs):
+        line.color = PALETTE[i % len(PALETTE)]
+    times = line_chart(cdfs, "Answer time (CDF)", "seconds", "share of questions", ylim=(0, 1.02))
+    return [svg(bars), svg(times)]
 
 
 def html_report(summaries: dict[str, dict[str, Any]], rows: dict[str, list[dict[str, Any]]], title: str) -> str:
-    """One HTML page, no external assets: summary table, bar chart, per-case table per backend."""
-    head = "".join(f"<th>{escape(n)}</th>" for n in summaries)
-    body = "".join(
-        f"<tr><td>{m}</td>" + "".join(f"<td>{_fmt(s.get(m))}</td>" for s in summaries.values()) + "</tr>"
-        for m in ["cases", "passed", *METRICS]
-    )
-    sections = []
-    for name, lines in rows.items():
-        trs = []
-        for r in lines:
-            cites = "<br>".join(
-                f"[{c['n']}] {escape(c['source'])}:{c['start']}-{c['end']} “{escape(c['text'])}”"
-                for c in r["citations"]
-            )
-            verdict = "pass" if r["passed"] else "fail"
-            trs.append(
-                f'<tr class="{verdict}"><td>{escape(r["id"])}</td><td>{escape(r["question"])}</td>'
-                f"<td>{escape(r['answer'])}</td><td>{cites}</td><td>{verdict}</td>"
-                f"<td>{escape('; '.join(r['reasons']))}</td></tr>"
-            )
-        sections.append(
-            f"<h2>{escape(name)}</h2><table><tr><th>id</th><th>question</th><th>answer</th><th>citations</th>"
-            f"<th>result</th><th>reason</th></tr>{''.join(trs)}</table>"
-        )
-    style = (
-        "body{font-family:sans-serif;margin:2em;color:#111}table{border-collapse:collapse;margin:1em 0}"
-        "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;font-size:13px}"
-        "tr.fail td{background:#fef2f2}tr.pass td:nth-child(5){color:#15803d}"
-    )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title><style>{style}</style>"
-        f"</head><body><h1>{escape(title)}</h1><table><tr><th>metric</th>{head}</tr>{body}</table>"
-        f"{_bar_chart(summaries)}{''.join(sections)}</body></html>"
+    """One HTML page, no external assets: summary table, statuses, charts, per-case table per backend."""
+    return render(
+        "rag",
+        "eval_report.html.j2",
+        title=title,
+        names=list(summaries),
+        summaries=summaries,
+        metrics=SUMMARY_ROWS,
+        statuses=[s.value for s in Status],
+        charts=eval_charts(summaries, rows),
+        rows=rows,
     )
 
 

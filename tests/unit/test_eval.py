@@ -1,35 +1,48 @@
+import json
+import re
+import statistics
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from rag.errors import InputError
+from rag.errors import InputError, ModelError
 from rag.eval import (
     Case,
+    Scorer,
+    check_case,
     check_thresholds,
     compare_to_baseline,
     load_suite,
     matches,
     reference_text,
+    result_line,
+    run_case,
+    run_cases,
     score_case,
     summarize,
 )
-from rag.types import Chunk, Citation, Passage, Status
+from rag.report import html_report
+from rag.scoring import baseline_for, percentile, stats
+from rag.types import Answer, Chunk, Citation, Passage, Status
 from tests import factories
+
+ROOT = Path(__file__).resolve().parents[2]
 
 DOC = "ChatGPT has 800 million weekly users. Gemini had 650 million monthly users."
 DOCS = {"d.txt": DOC}
 
 
-def answer(text="", refused=False, cites=(), retrieved=()):
+def answer(text="", refused=False, cites=(), retrieved=(), status=Status.DECLINED, timings=None):
     citations = [Citation(i, "d.txt", s, e, DOC[s:e], 1.0) for i, (s, e) in enumerate(cites, 1)]
     chunks = [Chunk(f"c{i}", "d.txt", "sha", s, e, s, e, i, DOC[s:e]) for i, (s, e) in enumerate(retrieved, 1)]
     kw = {
         "retrieved": tuple(Passage(i, (c,), 0.5) for i, c in enumerate(chunks, 1)),
-        "timings": {"ttft_s": 1.0, "total_s": 2.0},
+        "timings": timings or {"ttft_s": 1.0, "total_s": 2.0},
     }
     if refused:
-        return factories.refused("q", Status.DECLINED, **kw)
+        return factories.refused("q", status, **kw)
     return factories.answered("q", text, citations, **kw)
 
 
@@ -51,15 +64,28 @@ def test_correct_answer_with_precise_citation():
 
 def test_wrong_citation_lowers_precision_and_recall():
     s = score_case(CASE, answer("800 million [1][2].", cites=[SECOND, FIRST], retrieved=[FIRST]), DOCS)
-    assert s.citation_precision == 0.5 and s.citation_recall == 1.0 and s.passed
+    assert s.citation_precision == 0.5 and s.citation_recall == 1.0 and not s.passed
+    assert "1 of 2 cited spans right" in s.reasons[0]
     s = score_case(CASE, answer("800 million [1].", cites=[SECOND], retrieved=[SECOND]), DOCS)
     assert s.citation_precision == 0.0 and s.citation_recall == 0.0 and not s.passed
     assert s.hit_at_k is False and s.reciprocal_rank == 0.0
 
 
+def test_one_of_three_citations_correct_fails():
+    """One right span among three wrong-or-right ones is not a pass (precision 1/3), unless the suite allows it."""
+    a = answer("800 million [1][2][3].", cites=[SECOND, FIRST, (50, 60)], retrieved=[FIRST])
+    s = score_case(CASE, a, DOCS)
+    assert s.answer_match and s.citation_recall == 1.0 and round(s.citation_precision, 3) == 0.333
+    assert not s.passed and "a pass needs 1" in s.reasons[0]
+    assert score_case(CASE, a, DOCS, min_precision=0.3).passed
+    assert Scorer(DOCS, min_precision=0.3)(CASE, a).passed and not Scorer(DOCS)(CASE, a).passed
+
+
 def test_no_citations_and_empty_answer():
     s = score_case(CASE, answer("800 million."), DOCS)
     assert s.citation_precision is None and s.citation_recall == 0.0 and s.answer_match
+    assert not s.passed and s.reasons == ["cites nothing"]  # a case with cite needs a citation
+    assert score_case(Case(id="n", question="q", expect=["800"]), answer("800 million."), DOCS).passed
     s = score_case(CASE, answer(""), DOCS)
     assert not s.answer_match and not s.passed and "missing" in s.reasons[0]
 
@@ -141,3 +167,141 @@ def test_golden_set_is_valid_and_cites_the_article():
 
 def test_reference_text_for_semantic_check():
     assert reference_text(Case(id="a", question="q", expect=["/800 ?million|800m/", "users"])) == "800 million users"
+
+
+def test_percentile_is_linear_interpolation_between_ranks():
+    values = [7.0, 1.0, 3.0, 2.0, 10.0, 4.0]
+    for q in (5, 25, 50, 90, 95):
+        expected = statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+        assert percentile(values, q) == pytest.approx(expected)
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert percentile([5.0], 95) == 5.0 and percentile([], 50) is None
+    assert stats([0.001, 0.002, 0.003, 0.004], scale=1000, digits=2) == {
+        "n": 4,
+        "p50": 2.5,
+        "p95": 3.85,
+        "mean": 2.5,
+        "min": 1.0,
+        "max": 4.0,
+    }
+
+
+def test_summary_latency_counts_only_answers_the_model_was_asked_for():
+    answers = [
+        answer("a", timings={"ttft_s": 1.0, "total_s": 2.0}),
+        answer("b", timings={"ttft_s": 3.0, "total_s": 4.0}),
+        answer(refused=True, timings={"ttft_s": 5.0, "total_s": 6.0}),  # declined: the model was asked
+        answer(refused=True, status=Status.NOT_RELEVANT, timings={"ttft_s": 0.01, "total_s": 0.01}),
+        Answer("q", Status.ERROR, error="down", timings={"total_s": 99.0}),
+    ]
+    scores = [score_case(Case(id=f"c{i}", question="q", refuse=True), a, DOCS) for i, a in enumerate(answers)]
+    summary = summarize(scores, answers)
+    assert summary["ttft_p50_s"] == 3.0 and summary["ttft_p95_s"] == 4.8  # 1, 3, 5: gate and error left out
+    assert summary["total_p50_s"] == 3.0  # 0.01, 2, 4, 6: the error left out, interpolated
+    assert summary["status"] == {"answered": 2, "not_relevant": 1, "unsupported": 0, "declined": 1, "error": 1}
+
+
+class Flaky:
+    """An answerer whose backend fails on one question."""
+
+    model_name = "fake:flaky"
+
+    def __init__(self, failing: str) -> None:
+        self.failing = failing
+        self.asked: list[tuple[str, list]] = []
+
+    def answer(self, question, history=None):
+        self.asked.append((question, history))
+        if question == self.failing:
+            raise ModelError("the model server is not reachable")
+        return answer("800 million [1].", cites=[FIRST], retrieved=[FIRST])
+
+
+def test_runner_turns_a_backend_error_into_an_error_answer_and_goes_on():
+    refuse = Case(id="r", question="Valuation?", refuse=True)
+    follow = Case(id="f", question="And?", expect=["800"], history=[{"role": "user", "content": "Hi"}])
+    bot = Flaky(failing="Valuation?")
+    seen = []
+    results = run_cases(bot, [refuse, follow], Scorer(DOCS), on_result=lambda i, r: seen.append((i, r.case.id)))
+    err = results[0].answer
+    assert err.status is Status.ERROR and err.error == "the model server is not reachable"
+    assert err.model == "fake:flaky" and err.question == "Valuation?" and "total_s" in err.timings
+    # an error is not a refusal that happens to be right
+    assert not results[0].score.passed and not results[0].score.refusal_correct
+    assert results[0].score.reasons == ["error: the model server is not reachable"]
+    assert results[1].score.passed and seen == [(1, "r"), (2, "f")]
+    assert bot.asked[1] == ("And?", [{"role": "user", "content": "Hi"}])
+    line = results[0].line()
+    assert line["status"] == "error" and line["error"] == "the model server is not reachable"
+
+
+def test_check_case_explains_a_failure():
+    fake = Flaky(failing="Valuation?")
+    fake.settings = SimpleNamespace(project_root=ROOT)
+    fake.index = SimpleNamespace(manifest=SimpleNamespace(documents=["corpus/openai-code-red.txt"]))
+    assert check_case(fake, Case(id="n", question="q", expect=["800"])).passed
+    with pytest.raises(AssertionError, match=r"case r failed: error: the model server is not reachable"):
+        check_case(fake, Case(id="r", question="Valuation?", refuse=True))
+
+
+def test_results_line_is_the_full_ask_json_plus_scores():
+    a = answer("800 million [1].", cites=[FIRST], retrieved=[SECOND, FIRST])
+    a = replace(a, draft="raw draft", model="fake:x")
+    result = run_case(SimpleNamespace(answer=lambda q, h: a), CASE, Scorer(DOCS))
+    line = result.line()
+    assert line == result_line(CASE, a, result.score)
+    assert {k: line[k] for k in a.to_json()} == a.to_json()  # every `rag ask --json` field, status included
+    assert line["id"] == "users" and line["status"] == "answered" and line["draft"] == "raw draft"
+    assert line["retrieved"] == [p.span() for p in a.retrieved] and line["error"] is None
+    assert line["passed"] and line["reasons"] == [] and line["scores"]["citation_precision"] == 1.0
+    json.dumps(line)
+
+
+def test_baseline_for_picks_the_backend():
+    one = {"model": "local:a", "pass_rate": 1.0, "case_results": {}}
+    assert baseline_for(one, "local:a") == (one, None)
+    assert "measured with local:a" in baseline_for(one, "local:b")[1]
+    many = {"backends": {"local:a": one}}
+    assert baseline_for(many, "local:a") == (one, None)
+    assert baseline_for(many, "local:b")[0] is None
+
+
+HOSTILE = '<script>alert("x")</script>'
+
+
+def test_html_report_is_self_contained_and_escapes_hostile_text():
+    a = answer("800 million [1].", cites=[FIRST], retrieved=[FIRST])
+    a = replace(a, question=HOSTILE, sentences=(replace(a.sentences[0], text=f"800 million {HOSTILE}."),))
+    case = Case(id=f"id-{HOSTILE}", question=HOSTILE, expect=["800"])
+    score = score_case(case, a, DOCS)
+    rows = {f"local:{HOSTILE}": [result_line(case, a, score)]}
+    summaries = {f"local:{HOSTILE}": {"model": "x", **summarize([score], [a])}}
+    html = html_report(summaries, rows, f"Evaluation of {HOSTILE}")
+    assert "<script" not in html and "&lt;script&gt;" in html
+    assert not any(tag in html for tag in ("<link", "src=", "href=", "@import", "<use", "<!DOCTYPE svg"))
+    assert html.count("<svg") == 2 and "id-&lt;script&gt;" in html
+    assert html == html_report(summaries, rows, f"Evaluation of {HOSTILE}")  # deterministic
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids))  # charts on one page do not share element ids
+
+
+def test_golden_thresholds_sit_near_the_measured_values():
+    suite = load_suite(ROOT / "evals" / "golden.yaml")
+    assert suite.thresholds["answer_correctness"] >= 0.86
+    assert suite.thresholds["citation_precision"] >= 0.90
+    assert suite.thresholds["refusal_accuracy"] >= 0.93
+    assert suite.case_citation_precision == 1.0
+
+
+BASELINE = ROOT / "evals" / "baselines" / "golden-qwen2.5-1.5b.json"
+
+
+@pytest.mark.skipif(not BASELINE.exists(), reason="no committed golden baseline yet")
+def test_committed_baseline_covers_the_golden_suite():
+    base = json.loads(BASELINE.read_text())
+    part, why = baseline_for(base, "local:qwen2.5-1.5b")
+    assert why is None, why
+    ids = {c.id for c in load_suite(ROOT / "evals" / "golden.yaml").cases}
+    assert set(part["case_results"]) == ids
+    suite = load_suite(ROOT / "evals" / "golden.yaml")
+    assert check_thresholds(part, suite.thresholds) == []  # the thresholds hold for the baseline itself
