@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from rag.scoring import METRICS
 from rag.types import Status
 
@@ -37,6 +39,7 @@ RC = {
     "svg.hashsalt": "rag-report",
     "text.parse_math": False,  # a "$" in a label is text, never mathtext
     "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],  # the font the layout was measured with; the page falls back to sans-serif
     "font.size": 8,
     "axes.titlesize": 9,
     "axes.titleweight": "bold",
@@ -51,6 +54,8 @@ SIZE = (4.4, 2.8)  # inches at 72 pt/inch in the SVG: about 317 x 202 px
 
 ET.register_namespace("", SVG_NS)
 _URL = re.compile(r"url\(#([^)]+)\)")
+_LONG_DECIMAL = re.compile(r"(-?\d+\.\d{2})\d+")
+GEOMETRY = ("d", "transform", "x", "y", "width", "height")
 
 
 @dataclass
@@ -108,9 +113,9 @@ def line_chart(
         if not drawn:
             ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
         if logx and drawn:
-            ax.set_xscale("log")
+            _log_axis(ax, "x", [x for line in lines for x in line.xs if x > 0])
         if logy and drawn:
-            ax.set_yscale("log")
+            _log_axis(ax, "y", [y for line in lines for y in line.ys if y > 0])
         if ylim is not None:
             ax.set_ylim(*ylim)
         ax.set_title(title)
@@ -121,8 +126,31 @@ def line_chart(
         return to_svg(fig, title)
 
 
+def _number(value: float, _pos: Any = None) -> str:
+    """A tick label without mathtext: 20, 0.5, 1k, 2.5M."""
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:g}M"
+    return f"{value / 1000:g}k" if abs(value) >= 1000 else f"{value:g}"
+
+
+def _log_axis(ax: Any, which: str, values: Sequence[float]) -> None:
+    """A log scale labelled with plain numbers: ticks at 1, 2, 5 × 10^k over less than 3 decades, else 10^k."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    getattr(ax, f"set_{which}scale")("log")
+    axis = getattr(ax, f"{which}axis")
+    decades = np.log10(max(values) / min(values)) if values else 0
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if decades < 3 else (1.0,)))
+    axis.set_major_formatter(FuncFormatter(_number))
+    axis.set_minor_formatter(NullFormatter())
+
+
 def bar_chart(
-    groups: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], title: str, ylabel: str = "score"
+    groups: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    title: str,
+    ylabel: str = "score",
+    colors: Sequence[str] = PALETTE,
 ) -> str:
     """Grouped bars on a 0..1 scale (quality metrics): one group per metric, one bar per series."""
     import matplotlib
@@ -134,7 +162,7 @@ def bar_chart(
         for si, (name, values) in enumerate(series):
             xs = [gi + (si - (len(series) - 1) / 2) * width for gi in range(len(groups))]
             heights = [0.0 if v is None else v for v in values]
-            bars = ax.bar(xs, heights, width * 0.92, label=name, color=PALETTE[si % len(PALETTE)])
+            bars = ax.bar(xs, heights, width * 0.92, label=name, color=colors[si % len(colors)])
             labels = ["-" if v is None else f"{v:.2f}" for v in values]
             ax.bar_label(bars, labels=labels, fontsize=6, padding=1)
         ax.set_xticks(range(len(groups)), list(groups), rotation=30, ha="right")
@@ -143,7 +171,7 @@ def bar_chart(
         ax.set_title(title)
         ax.grid(axis="x", visible=False)
         if series:
-            ax.legend(loc="lower left", ncols=min(3, len(series)))
+            fig.legend(loc="outside lower center", ncols=min(3, len(series)))
         return to_svg(fig, title)
 
 
@@ -174,9 +202,15 @@ def self_contained(svg: str, label: str) -> str:
     text = ET.tostring(root, encoding="unicode")
     prefix = "c" + hashlib.sha1(text.encode()).hexdigest()[:8]
     for el in root.iter():
+        if el.tail is not None and not el.tail.strip():
+            el.tail = None
+        if el.text is not None and not el.text.strip() and el.tag != f"{{{SVG_NS}}}text":
+            el.text = None
         for key, value in list(el.attrib.items()):
             if key == XLINK_HREF or key == "href":
                 del el.attrib[key]
+            elif key in GEOMETRY and el is not root:  # 1/100 px is plenty; halves the page
+                el.set(key, " ".join(_LONG_DECIMAL.sub(r"\1", value).split()))
             elif "url(#" in value:
                 el.set(key, _URL.sub(lambda m: f"url(#{prefix}-{m.group(1)})", value))
     needed = {m.group(1) for el in root.iter() for v in el.attrib.values() for m in _URL.finditer(v)}
@@ -206,12 +240,16 @@ def fmt(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
-def render(package: str, template: str, **context: Any) -> str:
-    """Render ``package``'s ``templates/<template>`` with autoescape on; pass SVG charts through ``svg()``."""
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def render(directory: Path, template: str, **context: Any) -> str:
+    """Render ``directory/template`` (package data: ``rag/templates``, ``bench/templates``). HTML is
+    autoescaped, Markdown (``*.md.j2``) is not; pass SVG charts through ``svg()``."""
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader(package, "templates"),
+        loader=jinja2.FileSystemLoader(directory),
         autoescape=not template.endswith(".md.j2"),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -270,7 +308,7 @@ def eval_charts(summaries: dict[str, dict[str, Any]], rows: dict[str, list[dict[
 def html_report(summaries: dict[str, dict[str, Any]], rows: dict[str, list[dict[str, Any]]], title: str) -> str:
     """One HTML page, no external assets: summary table, statuses, charts, per-case table per backend."""
     return render(
-        "rag",
+        TEMPLATES,
         "eval_report.html.j2",
         title=title,
         names=list(summaries),

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bench import corpus, naive, plot, run
+from bench import corpus, naive, phases, report, run, tables
 from rag.config import load_settings
-from rag.eval import load_suite
+from rag.errors import ModelError
+from rag.eval import Case, Scorer, load_suite, run_cases
+from rag.scoring import stats, summarize
+from rag.types import Answer, Citation, Sentence, Status
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -109,5 +112,78 @@ def test_end_to_end_with_fake_models(tmp_path: Path) -> None:
     assert {t["target"] for t in res["targets"]} >= {"retrieval p50", "serving process peak RSS"}
     html = (tmp_path / "report.html").read_text()
     assert html.count("<svg") >= 8 and "<script" not in html
-    assert "| metric | ours | naive | ours/naive |" in run.readme_section(saved)
-    assert plot.html_page(saved) == html
+    assert not any(tag in html for tag in ("<link", "src=", "href=", "@import"))
+    assert "| metric | ours | naive | ours/naive |" in tables.readme_section(saved)
+    assert report.html_page(saved) == html
+    # the rows are the eval runner's results.jsonl lines (status included), plus the prompt tokens
+    row = saved["ours"]["cases"][0]
+    assert {"id", "status", "answer", "citations", "passed", "scores", "reasons", "prompt_tokens"} <= set(row)
+    assert saved["ours"]["quality"]["status"]["answered"] + saved["ours"]["quality"]["status"]["not_relevant"] >= 1
+
+
+def fake_results(timings: list[dict[str, float]], statuses: list[Status]) -> list:
+    """Case results with the given timings and statuses, scored by the eval runner."""
+    doc = "Sam Altman declared a Code Red."
+    answers = iter(
+        Answer("q", s, error="down" if s is Status.ERROR else None, timings=t)
+        if s is not Status.ANSWERED
+        else Answer(
+            "q",
+            s,
+            sentences=(Sentence("Code Red.", (1,)),),
+            citations=(Citation(1, "d", 0, 8, doc[:8], 1.0),),
+            timings=t,
+        )
+        for t, s in zip(timings, statuses, strict=True)
+    )
+    bot = type("Bot", (), {"answer": lambda self, q, h: next(answers), "model_name": "fake"})()
+    cases = [Case(id=f"c{i}", question="q", expect=["Code Red"]) for i in range(len(timings))]
+    return run_cases(bot, cases, Scorer({"d": doc}))
+
+
+def test_bench_summary_uses_the_eval_summary_and_percentile():
+    timings = [{"ttft_s": t, "total_s": t + 1} for t in (1.0, 2.0, 4.0, 8.0)] + [{"ttft_s": 0.01, "total_s": 0.02}]
+    statuses = [Status.ANSWERED, Status.ANSWERED, Status.DECLINED, Status.ANSWERED, Status.NOT_RELEVANT]
+    results = fake_results(timings, statuses)
+    rows = [phases.case_row(r, [{"input_tokens": 100, "cached_tokens": 10, "method": "usage"}]) for r in results]
+    out = phases.summary(results, rows, [0.010, 0.020, 0.030])
+    assert out["ttft_s"] == stats([1.0, 2.0, 4.0, 8.0])  # the gated answer never reached the model
+    assert out["ttft_s"]["p50"] == 3.0 and out["total_s"]["p50"] == 3.0  # interpolated, as rag eval does
+    assert out["retrieval_ms"] == stats([0.010, 0.020, 0.030], 1000, 2)
+    quality = summarize([r.score for r in results], [r.answer for r in results])
+    assert {k: v for k, v in quality.items() if k not in phases.QUALITY_SKIP} == out["quality"]
+    assert out["quality"]["status"]["declined"] == 1 and out["samples"]["ttft_s"] == [1.0, 2.0, 4.0, 8.0]
+    assert rows[0]["citations"] == [{"n": 1, "source": "d", "start": 0, "end": 8}] and rows[0]["status"] == "answered"
+
+
+def test_a_backend_error_in_the_bench_is_a_failed_case_not_a_crash():
+    results = fake_results([{"total_s": 0.5}, {"ttft_s": 1.0, "total_s": 2.0}], [Status.ERROR, Status.ANSWERED])
+    rows = [phases.case_row(r, []) for r in results]
+    out = phases.summary(results, rows, [])
+    assert rows[0]["status"] == "error" and rows[0]["error"] == "down" and not rows[0]["passed"]
+    assert out["total_s"]["n"] == 1 and out["quality"]["status"]["error"] == 1  # errors stay out of latency
+
+
+def test_runner_error_from_a_raising_backend():
+    class Down:
+        model_name = "fake:down"
+
+        def answer(self, question, history):
+            raise ModelError("connection refused")
+
+    (result,) = run_cases(Down(), [Case(id="x", question="q", refuse=True)], Scorer({}))
+    row = phases.case_row(result, [])
+    assert row["status"] == "error" and row["error"] == "connection refused" and row["model"] == "fake:down"
+
+
+def test_committed_results_render_with_the_templates():
+    """bench/results.json renders into the README section it sits beside and a self-contained page."""
+    saved = json.loads((ROOT / "bench" / "results.json").read_text())
+    readme = (ROOT / "bench" / "README.md").read_text()
+    section = readme[readme.index(tables.README_START) : readme.index(tables.README_END) + len(tables.README_END)]
+    assert tables.readme_section(saved) == section
+    saved["ours"]["cases"][0]["answer"] = '<script>alert("x")</script>'
+    html = report.html_page(saved)
+    assert "<script" not in html and "&lt;script&gt;alert" in html
+    assert not any(tag in html for tag in ("<link", "src=", "href=", "@import", "<use"))
+    assert html.count("<svg") == 9
