@@ -38,7 +38,8 @@ def first_run(tmp_path_factory):
 
 def test_report_files_and_table(first_run):
     project, _, result = first_run
-    assert result.returncode in (0, 1), result.stderr
+    # The default model passes every smoke case, and the suite's thresholds (all 1.0) say so.
+    assert result.returncode == 0, result.stdout + result.stderr
     assert "answer_correctness" in result.stdout and "citation_precision" in result.stdout
     lines = [json.loads(x) for x in (project / "out" / "results.jsonl").read_text().splitlines()]
     assert [x["id"] for x in lines] == [
@@ -49,9 +50,11 @@ def test_report_files_and_table(first_run):
         "injection",
     ]
     for line in lines:
-        assert {"question", "answer", "refused", "citations", "timings", "model", "passed"} <= set(line)
+        assert {"question", "answer", "refused", "status", "citations", "timings", "model", "passed"} <= set(line)
+        assert {"retrieved", "draft", "scores", "reasons", "error"} <= set(line) and line["status"] != "error"
     summary = json.loads((project / "out" / "summary.json").read_text())
     assert summary["cases"] == 5 and summary["model"] == "local:qwen2.5-1.5b"
+    assert summary["passed"] == 5 and sum(summary["status"].values()) == 5 and summary["status"]["answered"] == 3
     html = (project / "out" / "report.html").read_text()
     assert "<svg" in html and "weekly-users" in html
     assert not any(tag in html for tag in ("<link", "src=", "href=", "@import"))  # self-contained
