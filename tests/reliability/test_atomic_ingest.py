@@ -1,5 +1,9 @@
-"""Atomic ingest: SIGKILL a real `rag ingest` at random points; the previous index must stay fully
-usable and consistent, and the next run must finish the work.
+"""Atomic ingest: SIGKILL a real `rag ingest` at random points while it is writing; the previous index
+must stay fully usable and consistent, and the next run must finish the work.
+
+Each kill is aimed after the run has stored at least one batch of chunks and before its commit (its
+progress bar shows the batch; a random fraction of a batch's time later, the signal lands), and the
+test checks afterwards that it did land there: the vector store grew, the manifest is still the old one.
 
 The corpus is ~30 Markdown files made from the article's paragraphs (shuffled, re-worded, numbered),
 embedded by the real bundled model in the CLI process. After every kill a fresh process (as
@@ -14,16 +18,19 @@ import hashlib
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import ingest
+from ingest.chunking import chunk_text
+from ingest.pipeline import BATCH, ingest
 from rag.config import load_settings
 from rag.errors import IndexError_
 from rag.store import Index, manifest_path
@@ -109,9 +116,33 @@ def doc_state(docs: dict[str, str]) -> dict[str, str]:
     return {f"corpus/{n}": hashlib.sha256(t.encode("utf-8")).hexdigest() for n, t in docs.items()}
 
 
-def kill_ingest_after(project: Path, delay: float) -> tuple[bool, float]:
-    """Start `rag ingest`; ``delay`` seconds after it starts embedding (its progress bar appears),
-    SIGKILL it. Returns (killed, seconds from start to the kill or the exit)."""
+@dataclass
+class Kill:
+    """One SIGKILLed `rag ingest`: how far its progress bar got, and the index a fresh process saw after."""
+
+    delay: float  # seconds waited after the bar showed the first stored batch
+    killed: bool  # the process was still running when the signal was sent
+    at: float  # seconds from start to the kill (or to the exit)
+    bar: int  # chunks this run had stored when it was killed, as its progress bar showed
+    stored_before: int  # chunks in the vector store before this run
+    stored_after: int  # ... and after it was killed
+    committed: bool  # the manifest on disk is the new one
+
+    @property
+    def interrupted_a_write(self) -> bool:
+        """The kill landed mid-ingest: this run had written chunks, and its manifest was never committed."""
+        return self.killed and not self.committed and self.stored_after >= self.stored_before + BATCH
+
+
+PROGRESS = re.compile(rb"embedding:[^\r\n]*?(\d+)/(\d+)")
+
+
+def kill_ingest_during_write(project: Path, delay: float) -> tuple[bool, float, int, float]:
+    """Start `rag ingest`; once its progress bar shows the first batch stored, wait ``delay`` seconds
+    (a fraction of a batch's time, so the next batch is still being embedded or written) and SIGKILL it.
+
+    Returns (killed, seconds from start to the kill or the exit, chunks stored by this run as its bar
+    showed, seconds the first batch took)."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "rag.cli", "ingest"],
@@ -121,33 +152,48 @@ def kill_ingest_after(project: Path, delay: float) -> tuple[bool, float]:
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    embedding = threading.Event()
+    stored = [0]
+    times: dict[str, float] = {}
+    first_batch = threading.Event()
 
     def watch() -> None:
         assert proc.stderr is not None
+        seen = b""
         while block := proc.stderr.read1(4096):
-            if b"embedding" in block:
-                embedding.set()
+            seen = (seen + block)[-4096:]
+            if found := PROGRESS.findall(seen):
+                times.setdefault("embedding", time.perf_counter())
+                stored[0] = int(found[-1][0])
+                if stored[0] > 0:
+                    times.setdefault("batch", time.perf_counter())
+                    first_batch.set()
 
     reader = threading.Thread(target=watch, daemon=True)
     reader.start()
     try:
-        while not embedding.wait(0.05):
+        while not first_batch.wait(0.02):
             if proc.poll() is not None:
                 break
-            assert time.perf_counter() - started < 120, "ingest never started embedding"
+            assert time.perf_counter() - started < 180, "ingest stored no batch within 180 s"
         if proc.poll() is None:
             time.sleep(delay)
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
-            return True, time.perf_counter() - started
-        return False, time.perf_counter() - started
+            batch_s = times.get("batch", 0.0) - times.get("embedding", 0.0)
+            return True, time.perf_counter() - started, stored[0], batch_s
+        return False, time.perf_counter() - started, stored[0], 0.0
     finally:
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         reader.join(timeout=5)
+
+
+def chunk_count(docs: dict[str, str]) -> int:
+    return sum(
+        len(chunk_text(t, f"corpus/{n}", hashlib.sha256(t.encode("utf-8")).hexdigest())) for n, t in docs.items()
+    )
 
 
 @pytest.mark.slow
@@ -172,27 +218,34 @@ def test_sigkilled_ingest_leaves_previous_index_usable_and_next_run_completes(tm
     v2 |= {f"new{i:02d}.md": make_doc(rng, f"new{i:02d}", 1) for i in range(20)}
     write_corpus(corpus, v2, versions)
     new_state = doc_state(v2)
+    needed = chunk_count({n: t for n, t in v2.items() if v1.get(n) != t})  # chunks of changed or added documents
 
-    kills = []
-    for delay in [rng.uniform(0.5, 6.0) for _ in range(4)]:
-        killed, at = kill_ingest_after(project, delay)
-        state = check_index(project, versions)
-        kills.append((round(delay, 2), killed, round(at, 1), state["stored"]))
+    kills: list[Kill] = []
+    stored = old["stored"]
+    batch_s = 1.0  # a first guess; then the time the previous run's first batch took
+    # Each killed run stores at least one batch (reused by the next run); stop while a batch is still left.
+    while len(kills) < 3 and needed - (stored - old["stored"]) > BATCH:
+        delay = rng.uniform(0.0, 0.4) * batch_s
+        killed, at, bar, took = kill_ingest_during_write(project, delay)
+        state = check_index(project, versions)  # a fresh process can load and search the index after every kill
+        kill = Kill(round(delay, 2), killed, round(at, 1), bar, stored, state["stored"], state["docs"] == new_state)
+        kills.append(kill)
         # All or nothing: the manifest is the previous index or the complete new one.
         assert state["docs"] in (old["docs"], new_state), kills
-        if not killed:
-            break
-    print(f"kills (delay after embedding began, killed, seconds from start, chunks stored): {kills}")
+        assert kill.interrupted_a_write, kills
+        stored = state["stored"]
+        batch_s = max(0.2, took)
+    print(f"kills (chunks needed {needed}, stored before {old['stored']}): {kills}")
+    # At least three kills landed mid-write (ingest must store chunks in batches, or none can).
+    assert len(kills) >= 3 and all(k.interrupted_a_write for k in kills), (needed, BATCH, kills)
 
     final = rag(project, "ingest", "--json", timeout=300, **REAL)
     assert final.returncode == 0, final.stderr
     state = check_index(project, versions)
     assert state["docs"] == new_state
     assert state["stored"] == state["expected"]  # nothing stale left behind
-    fresh = {f"corpus/{n}" for n in v2 if v2[n] != v1.get(n)}  # changed or added documents
-    needed = sum(1 for c in state["chunks"] if c[0] in fresh)
-    if any(k[3] > old["stored"] for k in kills):  # some killed run stored chunks: the last run reused them
-        assert json.loads(final.stdout)["chunks_embedded"] < needed
+    # The killed runs' chunks were reused: the last run embedded only what they had not stored.
+    assert json.loads(final.stdout)["chunks_embedded"] == needed - (stored - old["stored"])
 
 
 # Deterministic companions: a crash at the points a random kill rarely hits.
