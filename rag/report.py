@@ -178,7 +178,7 @@ def bar_chart(
 def to_svg(fig: Any, label: str) -> str:
     """``fig`` as an ``<svg>`` element that references nothing outside itself."""
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    fig.savefig(buf, format="svg")  # its <metadata> (date, creator) is dropped below
     return self_contained(buf.getvalue(), label)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,6 @@ def test_committed_results_render_with_the_templates():
     assert "<script" not in html and "&lt;script&gt;alert" in html
     assert not any(tag in html for tag in ("<link", "src=", "href=", "@import", "<use"))
     assert html.count("<svg") == 9
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert ids and len(ids) == len(set(ids))  # nine charts, no element id shared between them
+    assert html == report.html_page(saved)  # deterministic: no dates, salted ids
