@@ -1,5 +1,5 @@
-"""Loopback servers for backend tests: a real llama.cpp server, an Ollama-protocol adapter in
-front of it, and a tiny transformers model directory made on the spot."""
+"""Loopback servers for backend tests: a real llama.cpp server, an Ollama-protocol adapter and a
+recording proxy in front of it, and a tiny transformers model directory made on the spot."""
 
 from __future__ import annotations
 
@@ -66,6 +66,42 @@ def ollama_adapter(llama_server: Any) -> Iterator[str]:
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def recording_proxy(target: str) -> Iterator[tuple[str, list[dict]]]:
+    """An HTTP proxy on 127.0.0.1 in front of ``target`` (e.g. a real llama.cpp server) that keeps the
+    JSON body of every POST: tests assert on what the model was given while a real model answers.
+
+    Yields (the proxy's base URL, the list of request bodies, appended as requests arrive)."""
+    import httpx
+
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):  # HTTP/1.0: the reply ends when the connection closes
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server API
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            headers = {k: v for k, v in self.headers.items() if k.lower() in ("authorization", "content-type")}
+            with httpx.stream("POST", target + self.path, content=body, headers=headers, timeout=120) as reply:
+                self.send_response(reply.status_code)
+                self.send_header("Content-Type", reply.headers.get("content-type", "application/json"))
+                self.end_headers()
+                for piece in reply.iter_raw():
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", received
     finally:
         server.shutdown()
         server.server_close()
