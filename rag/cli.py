@@ -51,7 +51,10 @@ def _print_sources(answer: Answer) -> None:
     if answer.refused:
         typer.secho(f"  ({WHY_REFUSED[answer.status]})", dim=True)
     for c in answer.citations:
-        typer.secho(f"  [{c.n}] {c.source}:{c.start}-{c.end}", fg=typer.colors.CYAN, nl=False)
+        where = "".join(
+            [f", page {c.page}" if c.page else "", f", {c.section}" if c.section else "", " (OCR)" if c.ocr else ""]
+        )
+        typer.secho(f"  [{c.n}] {c.source}:{c.start}-{c.end}{where}", fg=typer.colors.CYAN, nl=False)
         typer.echo(f"  {c.text}")
 
 
@@ -78,11 +81,21 @@ def ingest_cmd(
     else:
         for s in report.skipped:
             typer.secho(f"skipped {s.path}: {s.reason}", fg=typer.colors.YELLOW, err=True)
+        for p in report.parsed:
+            if p["pages"]:
+                ocr = f", {p['ocr_pages']} by OCR" if p["ocr_pages"] else ""
+                typer.echo(f"read {p['source']}: {p['pages']} pages{ocr} in {p['seconds']:.2f} s")
         typer.echo(
             f"documents: {len(report.added)} added, {len(report.updated)} updated, "
             f"{len(report.unchanged)} unchanged, {len(report.removed)} removed, {len(report.skipped)} skipped\n"
             f"chunks: {report.chunks_embedded} embedded, {report.chunks_deleted} deleted, "
-            f"{report.chunks_total} in the index ({report.seconds:.2f} s)"
+            f"{report.chunks_total} in the index ({report.seconds:.2f} s"
+            + (
+                f"; {report.pages_parsed} pages, {report.pages_parsed / report.seconds:.1f} pages/s"
+                if report.pages_parsed
+                else ""
+            )
+            + ")"
         )
     if report.chunks_total == 0:
         from ingest.loaders import describe_supported
@@ -215,6 +228,7 @@ def eval_cmd(
     tolerance: Annotated[float, typer.Option(help="allowed drop of a metric against the baseline")] = 0.02,
     threshold: Annotated[list[str] | None, typer.Option(help="metric=value, e.g. pass_rate=0.8 (repeatable)")] = None,
     k: Annotated[int, typer.Option("--k", help="k for retrieval hit@k")] = 4,
+    tag: Annotated[list[str] | None, typer.Option(help="only cases with this tag, e.g. test (repeatable)")] = None,
     embeddings: EmbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -228,7 +242,7 @@ def eval_cmd(
 
     try:
         settings = _settings(config, embeddings=embeddings)
-        suite = ev.load_suite(suite_file)
+        suite = ev.load_suite(suite_file).tagged(tag or [])
         thresholds = {**suite.thresholds, **_parse_thresholds(threshold or [])}
         base = None
         if baseline is not None:

@@ -81,6 +81,14 @@ class Suite(BaseModel):
     thresholds: dict[str, float] = {}
     case_citation_precision: float = Field(1.0, ge=0.0, le=1.0)
 
+    def tagged(self, tags: Iterable[str]) -> Suite:
+        """The cases that carry every tag in ``tags`` (e.g. ``["test"]``: the frozen part of a split suite)."""
+        wanted = set(tags)
+        cases = [c for c in self.cases if wanted <= set(c.tags)]
+        if wanted and not cases:
+            raise InputError(f"no case carries the tag(s) {', '.join(sorted(wanted))}")
+        return self.model_copy(update={"cases": cases})
+
 
 def load_suite(path: Path) -> Suite:
     """Load and validate a suite; errors name the case and the field."""
@@ -136,8 +144,11 @@ def corpus_texts(project_root: Path, sources: Iterable[str]) -> dict[str, str]:
 
 
 def documents_of(pipeline: Any) -> dict[str, str]:
-    """The documents a ``Pipeline``'s index holds, for scoring citations."""
-    return corpus_texts(pipeline.settings.project_root, pipeline.index.manifest.documents)
+    """The extracted text of every document a ``Pipeline``'s index holds (what citations point into),
+    as the index stores it, for scoring citations."""
+    index = pipeline.index
+    texts = {source: index.document_text(source) for source in index.manifest.documents}
+    return {source: text for source, text in texts.items() if text is not None}
 
 
 def answer_case(answerer: Any, case: Case) -> Answer:

@@ -305,3 +305,18 @@ def test_committed_baseline_covers_the_golden_suite():
     assert set(part["case_results"]) == ids
     suite = load_suite(ROOT / "evals" / "golden.yaml")
     assert check_thresholds(part, suite.thresholds) == []  # the thresholds hold for the baseline itself
+
+
+def test_a_split_suite_runs_one_part_by_tag(tmp_path):
+    suite = tmp_path / "s.yaml"
+    suite.write_text(
+        "- {id: a, question: q?, expect: [x], tags: [number, dev]}\n"
+        "- {id: b, question: q?, expect: [x], tags: [number, test]}\n"
+        "- {id: c, question: q?, refuse: true, tags: [test]}\n"
+    )
+    loaded = load_suite(suite)
+    assert [c.id for c in loaded.tagged(["test"]).cases] == ["b", "c"]
+    assert [c.id for c in loaded.tagged(["test", "number"]).cases] == ["b"]
+    assert len(loaded.tagged([]).cases) == 3
+    with pytest.raises(InputError, match="no case carries the tag"):
+        loaded.tagged(["nope"])
