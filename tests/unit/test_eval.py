@@ -310,9 +310,9 @@ def test_committed_baseline_covers_the_golden_suite():
 def test_a_split_suite_runs_one_part_by_tag(tmp_path):
     suite = tmp_path / "s.yaml"
     suite.write_text(
-        "- {id: a, question: "q?", expect: [x], tags: [number, dev]}\n"
-        "- {id: b, question: "q?", expect: [x], tags: [number, test]}\n"
-        "- {id: c, question: "q?", refuse: true, tags: [test]}\n"
+        "- {id: a, question: 'q?', expect: [x], tags: [number, dev]}\n"
+        "- {id: b, question: 'q?', expect: [x], tags: [number, test]}\n"
+        "- {id: c, question: 'q?', refuse: true, tags: [test]}\n"
     )
     loaded = load_suite(suite)
     assert [c.id for c in loaded.tagged(["test"]).cases] == ["b", "c"]
