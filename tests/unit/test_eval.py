@@ -237,8 +237,7 @@ def test_runner_turns_a_backend_error_into_an_error_answer_and_goes_on():
 
 def test_check_case_explains_a_failure():
     fake = Flaky(failing="Valuation?")
-    fake.settings = SimpleNamespace(project_root=ROOT)
-    fake.index = SimpleNamespace(manifest=SimpleNamespace(documents=["corpus/openai-code-red.txt"]))
+    fake.index = SimpleNamespace(manifest=SimpleNamespace(documents=["d.txt"]), document_text=DOCS.get)
     assert check_case(fake, Case(id="n", question="q", expect=["800"])).passed
     with pytest.raises(AssertionError, match=r"case r failed: error: the model server is not reachable"):
         check_case(fake, Case(id="r", question="Valuation?", refuse=True))
