@@ -6,7 +6,7 @@ import hashlib
 import re
 
 from rag.text import MAX_SENTENCE_CHARS, sentence_spans, strip_span
-from rag.types import Chunk
+from rag.types import Chunk, Layout
 
 MAX_CHUNK_CHARS = MAX_SENTENCE_CHARS
 _LINE = re.compile(r"[^\n]+")
@@ -45,8 +45,12 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def chunk_text(text: str, source: str, doc_sha256: str, limit: int = MAX_CHUNK_CHARS) -> list[Chunk]:
-    """Split a document into sentence chunks within paragraphs (see ``paragraph_spans``)."""
+def chunk_text(
+    text: str, source: str, doc_sha256: str, limit: int = MAX_CHUNK_CHARS, layout: Layout | None = None
+) -> list[Chunk]:
+    """Split a document into sentence chunks within paragraphs (see ``paragraph_spans``); ``layout``
+    gives each chunk the page and section its start lies in, and whether OCR read it."""
+    layout = layout or Layout()
     chunks: list[Chunk] = []
     for para_start, para_end in paragraph_spans(text):
         p_start, p_end = strip_span(text, para_start, para_end)
@@ -64,6 +68,9 @@ def chunk_text(text: str, source: str, doc_sha256: str, limit: int = MAX_CHUNK_C
                     para_end=p_end,
                     position=len(chunks),
                     text=text[s:e],
+                    page=layout.page_at(s),
+                    section=layout.section_at(s),
+                    ocr=layout.is_ocr(s),
                 )
             )
     return chunks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import shutil
 import time
 from collections.abc import Callable
@@ -14,7 +15,8 @@ from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
 from ingest.chunking import chunk_text
-from ingest.loaders import Skipped, discover, load_document
+from ingest.extract import LoadError
+from ingest.loaders import Skipped, discover, document_from, extract, read_document_bytes
 from rag.config import Settings
 from rag.errors import IndexError_
 from rag.store import (
@@ -26,6 +28,7 @@ from rag.store import (
     read_manifest,
     write_manifest,
 )
+from rag.texts import has_text, keep_original, prune_originals, prune_texts, write_text
 from rag.types import Chunk, Document
 
 BATCH = 128
@@ -40,10 +43,15 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    parsed: list[dict[str, Any]] = field(default_factory=list)  # {source, pages, ocr_pages, chars, seconds}
     chunks_embedded: int = 0
     chunks_deleted: int = 0
     chunks_total: int = 0
     seconds: float = 0.0
+
+    @property
+    def pages_parsed(self) -> int:
+        return sum(p["pages"] for p in self.parsed)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,7 +59,9 @@ class IngestReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "removed": self.removed,
-            "skipped": [{"path": str(s.path), "reason": s.reason} for s in self.skipped],
+            "skipped": [{"path": str(s.path), "reason": s.reason, "error": s.kind} for s in self.skipped],
+            "parsed": self.parsed,
+            "pages_parsed": self.pages_parsed,
             "chunks_embedded": self.chunks_embedded,
             "chunks_deleted": self.chunks_deleted,
             "chunks_total": self.chunks_total,
@@ -59,14 +69,51 @@ class IngestReport:
         }
 
 
-def _load_all(paths: list[Path], settings: Settings, report: IngestReport) -> list[Document]:
-    docs: list[Document] = []
-    for path in discover(paths):
-        try:
-            docs.append(load_document(path, settings.relative_source(path)))
-        except ValueError as exc:
-            report.skipped.append(Skipped(path, str(exc)))
-    return docs
+@dataclass(frozen=True)
+class Unchanged:
+    """A file whose bytes hash to what the index already holds (with its text stored): not parsed."""
+
+    source: str
+    entry: DocEntry
+
+
+def _load_all(
+    files: list[Path], settings: Settings, old_docs: dict[str, DocEntry], report: IngestReport, progress: bool
+) -> list[Document | Unchanged]:
+    """Hash every file first; parse only new or changed ones (or one whose stored text is missing)."""
+    out: list[Document | Unchanged] = []
+    with tqdm(files, desc="reading", unit="file", disable=not progress) as bar:
+        for path in bar:
+            source = settings.relative_source(path)
+            bar.set_postfix_str(path.name[-40:], refresh=False)
+            try:
+                data = read_document_bytes(path)
+                sha = hashlib.sha256(data).hexdigest()
+                previous = old_docs.get(source)
+                if previous is not None and previous.sha256 == sha and has_text(settings, sha):
+                    keep_original(settings, sha, path)  # no-op unless an older index lacks it
+                    out.append(Unchanged(source, previous))
+                    continue
+                started = time.perf_counter()
+                extracted = extract(data, path)
+            except LoadError as exc:
+                report.skipped.append(Skipped(path, str(exc), exc.kind))
+                continue
+            doc = document_from(path, source, data, extracted)
+            pages = len(doc.layout.pages)
+            report.parsed.append(
+                {
+                    "source": source,
+                    "pages": pages,
+                    "ocr_pages": len(doc.layout.ocr_pages),
+                    "chars": len(doc.text),
+                    "seconds": round(time.perf_counter() - started, 3),
+                }
+            )
+            if pages:
+                bar.set_postfix_str(f"{path.name[-40:]}: {pages} pages", refresh=True)
+            out.append(doc)
+    return out
 
 
 def _existing_ids(collection: Any, ids: list[str]) -> set[str]:
@@ -139,12 +186,9 @@ def ingest(
     started = time.perf_counter()
     report = IngestReport()
     paths = paths or [settings.corpus_path]
-    docs = _load_all(paths, settings, report)  # before anything is changed: a bad path drops nothing
-    if reset:
-        client = _reset_store(settings)
-        old = None
-    else:
-        client = open_client(settings)
+    files = discover(paths)  # before anything is changed: a bad path drops nothing
+    old: Manifest | None = None
+    if not reset:
         try:
             old = read_manifest(settings)
         except IndexError_:
@@ -153,8 +197,10 @@ def ingest(
         raise IndexError_(
             f"the index was built with {old.embedding_model!r}, not {settings.embeddings!r}. Run: rag ingest --reset"
         )
-    collection = open_collection(settings, client)
     old_docs = dict(old.documents) if old else {}
+    docs = _load_all(files, settings, old_docs, report, progress)
+    client = _reset_store(settings) if reset else open_client(settings)
+    collection = open_collection(settings, client)
     scope = [settings.relative_source(p) for p in paths]
 
     def in_scope(source: str) -> bool:
@@ -162,28 +208,45 @@ def ingest(
 
     new_docs: dict[str, DocEntry] = {s: e for s, e in old_docs.items() if not in_scope(s)}
     pending: list[Chunk] = []
+    texts: dict[str, str] = {}
     for doc in docs:
-        previous = old_docs.get(doc.source)
-        chunks = chunk_text(doc.text, doc.source, doc.sha256)
-        if not chunks:
-            report.skipped.append(Skipped(doc.path, "no text to index"))
+        if isinstance(doc, Unchanged):
+            new_docs[doc.source] = doc.entry
+            report.unchanged.append(doc.source)
             continue
-        new_docs[doc.source] = DocEntry(sha256=doc.sha256, chunks=len(chunks), title=doc.title)
+        previous = old_docs.get(doc.source)
+        chunks = chunk_text(doc.text, doc.source, doc.sha256, layout=doc.layout)
+        if not chunks:
+            report.skipped.append(Skipped(doc.path, "no text to index", "empty"))
+            continue
+        new_docs[doc.source] = DocEntry(
+            sha256=doc.sha256,
+            chunks=len(chunks),
+            title=doc.title,
+            pages=list(doc.layout.pages),
+            ocr_pages=list(doc.layout.ocr_pages),
+        )
+        texts[doc.sha256] = doc.text
         if previous is None:
             report.added.append(doc.source)
         elif previous.sha256 != doc.sha256:
             report.updated.append(doc.source)
         else:
-            report.unchanged.append(doc.source)
-            continue
+            report.unchanged.append(doc.source)  # its stored text was missing: restored, chunks reused
         pending.extend(chunks)
     report.removed = sorted(s for s in old_docs if in_scope(s) and s not in new_docs)
 
     with tqdm(total=len(pending), desc="embedding", unit="chunk", disable=not progress) as bar:
         report.chunks_embedded = _store_chunks(collection, embeddings, pending, bar)
+    for doc in docs:  # before the manifest that refers to them
+        if isinstance(doc, Document) and doc.sha256 in texts:
+            write_text(settings, doc.sha256, texts[doc.sha256])
+            keep_original(settings, doc.sha256, doc.path)
     manifest = Manifest(embedding_model=settings.embeddings, documents=new_docs)
     write_manifest(settings, manifest)  # the commit point
     report.chunks_deleted = _delete_unowned(collection, manifest)
+    prune_texts(settings, {e.sha256 for e in new_docs.values()})
+    prune_originals(settings, {e.sha256 for e in new_docs.values()})
     report.chunks_total = sum(e.chunks for e in new_docs.values())
     report.seconds = time.perf_counter() - started
     return report

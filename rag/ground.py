@@ -155,7 +155,7 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
             c = s.chunk
             if c.id not in numbering:
                 numbering[c.id] = len(numbering) + 1
-                citations.append(Citation(numbering[c.id], c.source, c.start, c.end, c.text, s.score))
+                citations.append(Citation.of(numbering[c.id], c, s.score))
             if numbering[c.id] not in ids:
                 ids.append(numbering[c.id])
         out.append(Sentence(claim, tuple(ids)))

@@ -22,15 +22,21 @@ from pydantic import BaseModel, ValidationError
 
 from rag.config import Settings
 from rag.errors import IndexError_
+from rag.texts import original_path, read_text
 from rag.types import Chunk
 
 MANIFEST_NAME = "manifest.json"
 
 
 class DocEntry(BaseModel):
+    """One indexed document. Its extracted text is in ``texts/<sha256>.txt`` (``rag.texts``);
+    ``pages`` holds the offset where each page starts in it (PDFs; empty for formats without pages)."""
+
     sha256: str
     chunks: int
     title: str = ""
+    pages: list[int] = []
+    ocr_pages: list[int] = []
 
 
 class Manifest(BaseModel):
@@ -205,6 +211,7 @@ class Index:
         self._vectors = vectors or {}
         self.lexical = LexicalIndex(self.chunks)
         self._shas = sorted({e.sha256 for e in manifest.documents.values()})
+        self._texts: dict[str, str | None] = {}
 
     @classmethod
     def load(cls, settings: Settings) -> Index:
@@ -237,6 +244,24 @@ class Index:
                 "(or rag ingest --reset if that does not fix it)"
             )
         return cls(collection, manifest, chunks, settings, vectors)
+
+    def document_text(self, source: str) -> str | None:
+        """The extracted text an indexed document's citations point into (``None``: not indexed, or the
+        text store lost it; ``rag ingest`` restores it)."""
+        entry = self.manifest.documents.get(source)
+        if entry is None or self.settings is None:
+            return None
+        if source not in self._texts:
+            self._texts[source] = read_text(self.settings, entry.sha256)
+        return self._texts[source]
+
+    def original(self, source: str) -> Path | None:
+        """The kept copy of an indexed PDF, for opening it at a cited page (``None`` for other types)."""
+        entry = self.manifest.documents.get(source)
+        if entry is None or self.settings is None:
+            return None
+        path = original_path(self.settings, entry.sha256, Path(source).suffix)
+        return path if path is not None and path.is_file() else None
 
     def vector(self, chunk: Chunk) -> np.ndarray:
         """The chunk's embedding as stored in Chroma (read once at load; never recomputed)."""

@@ -8,6 +8,7 @@ Front ends (CLI, web chat, eval, bench) read these fields; none of them re-parse
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -27,6 +28,33 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True)
+class Layout:
+    """Where things are in a document's extracted text: page starts, section headings, OCR pages.
+
+    ``pages[i]`` is the offset where page ``i + 1`` starts (empty: the format has no pages);
+    ``sections`` are ``(offset, heading path)`` in text order; ``ocr_pages`` are the 1-based pages
+    whose text was recognised by OCR.
+    """
+
+    pages: tuple[int, ...] = ()
+    sections: tuple[tuple[int, str], ...] = ()
+    ocr_pages: tuple[int, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding ``offset``, or ``None`` for a format without pages."""
+        return bisect_right(self.pages, offset) or 1 if self.pages else None
+
+    def section_at(self, offset: int) -> str | None:
+        """The heading path the text at ``offset`` sits under, or ``None`` before the first heading."""
+        i = bisect_right(self.sections, (offset, "\U0010ffff"))
+        return self.sections[i - 1][1] if i else None
+
+    def is_ocr(self, offset: int) -> bool:
+        page = self.page_at(offset)
+        return page is not None and page in self.ocr_pages
+
+
+@dataclass(frozen=True)
 class Document:
     """A loaded document; ``text`` is the extracted text that offsets index into (for .txt/.md the file)."""
 
@@ -34,6 +62,7 @@ class Document:
     source: str  # path relative to the project root, as cited
     text: str
     sha256: str  # of the file's bytes
+    layout: Layout = field(default_factory=Layout)
 
     @property
     def title(self) -> str:
@@ -54,9 +83,13 @@ class Chunk:
     para_end: int
     position: int  # sentence number within the document
     text: str
+    page: int | None = None  # 1-based page (PDFs), else None
+    section: str | None = None  # heading path the chunk sits under, if the format has headings
+    ocr: bool = False  # the text was recognised by OCR from a scanned page
 
-    def metadata(self) -> dict[str, str | int]:
-        """The fields stored beside the text in the vector store."""
+    def metadata(self) -> dict[str, str | int | bool]:
+        """The fields stored beside the text in the vector store (which holds no ``None``: page 0 and
+        section "" mean none)."""
         return {
             "source": self.source,
             "doc_sha256": self.doc_sha256,
@@ -65,6 +98,9 @@ class Chunk:
             "para_start": self.para_start,
             "para_end": self.para_end,
             "position": self.position,
+            "page": self.page or 0,
+            "section": self.section or "",
+            "ocr": self.ocr,
         }
 
     @classmethod
@@ -80,6 +116,9 @@ class Chunk:
             para_end=int(meta["para_end"]),
             position=int(meta["position"]),
             text=text,
+            page=int(meta.get("page") or 0) or None,
+            section=str(meta.get("section") or "") or None,
+            ocr=bool(meta.get("ocr", False)),
         )
 
 
@@ -114,7 +153,9 @@ class Passage:
 
 @dataclass(frozen=True)
 class Citation:
-    """An exact span of a source: ``text == source_text[start:end]``."""
+    """An exact span of a source: ``text == extracted_text[start:end]``, where the index stores each
+    document's extracted text; ``page`` (1-based, PDFs) and ``section`` are ``None`` where the format
+    has none, and ``ocr`` marks text recognised from a scanned page."""
 
     n: int
     source: str
@@ -122,6 +163,14 @@ class Citation:
     end: int
     text: str
     score: float
+    page: int | None = None
+    section: str | None = None
+    ocr: bool = False
+
+    @classmethod
+    def of(cls, n: int, chunk: Chunk, score: float) -> Citation:
+        """Cite a whole chunk as source ``n``."""
+        return cls(n, chunk.source, chunk.start, chunk.end, chunk.text, score, chunk.page, chunk.section, chunk.ocr)
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "score": round(self.score, 4)}

@@ -19,4 +19,19 @@ if [ "${1:-}" = "--dev" ]; then
 else
   "${PIP[@]}" -e .
 fi
+# OCR for scanned PDFs (Debian's Tesseract, English). --dev adds the Bash manual (PDF and HTML) that the
+# document tests read and the 311-page gnuplot manual that rag bench times. Without root, OCR stays
+# optional: a scanned PDF is then refused by name with what to install.
+if [ "$(id -u)" = 0 ]; then
+  DOC_PKGS=(tesseract-ocr tesseract-ocr-eng)
+  [ "${1:-}" = "--dev" ] && DOC_PKGS+=(bash-doc gnuplot-doc)
+  missing=()
+  for pkg in "${DOC_PKGS[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+      || { echo "error: could not install ${missing[*]} with apt-get" >&2; [ "${1:-}" != "--dev" ] || exit 1; }
+  fi
+elif ! command -v tesseract >/dev/null 2>&1; then
+  echo "note: OCR for scanned PDFs needs: sudo apt-get install tesseract-ocr tesseract-ocr-eng"
+fi
 echo "installed into .venv"

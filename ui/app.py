@@ -11,13 +11,16 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import gradio as gr
 
-from ingest.loaders import decode, describe_supported, supported_suffixes
+from ingest.loaders import describe_supported, supported_suffixes
 from rag.chain import Pipeline, Token
 from rag.config import Settings
 from rag.errors import ConfigError, RagError
+from rag.store import Index
+from rag.texts import originals_path
 from rag.types import Answer
 from ui.render import (
     EMPTY_SOURCES,
@@ -45,21 +48,20 @@ LOCAL_MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "mono
 ChatUpdate = tuple[list[dict[str, str]], str, str, list[Turn], str, str]
 
 
-def read_documents(settings: Settings, turns: list[Turn]) -> dict[str, str | None]:
-    """The text of every cited document (as indexed: UTF-8, BOM removed), ``None`` if unreadable."""
-    roots = [settings.project_root.resolve(), settings.corpus_path.resolve(), settings.data_path.resolve()]
-    texts: dict[str, str | None] = {}
+def read_documents(index: Index, turns: list[Turn]) -> dict[str, str | None]:
+    """The extracted text of every cited document, as the index stores it (``None`` if it has none).
+
+    Citations are offsets into this text, so nothing is re-read from (or outside) the corpus."""
+    return {source: index.document_text(source) for source in {c.source for t in turns for c in t.answer.citations}}
+
+
+def original_links(index: Index, turns: list[Turn]) -> dict[str, str | None]:
+    """For each cited PDF, the URL of the indexed copy that the app serves (see ``launch``)."""
+    links: dict[str, str | None] = {}
     for source in {c.source for t in turns for c in t.answer.citations}:
-        path = Path(source)
-        path = (path if path.is_absolute() else settings.project_root / path).resolve()
-        if not any(path.is_relative_to(root) for root in roots):
-            texts[source] = None  # never read outside the project, corpus or data folder
-            continue
-        try:
-            texts[source] = decode(path.read_bytes(), path.name)
-        except (OSError, ValueError):
-            texts[source] = None
-    return texts
+        path = index.original(source)
+        links[source] = None if path is None else "gradio_api/file=" + quote(str(path.resolve()))
+    return links
 
 
 def append_feedback(path: Path, record: dict[str, Any]) -> None:
@@ -85,7 +87,9 @@ def build_app(settings: Settings, pipeline: Pipeline) -> gr.Blocks:
 
     def render(turns: list[Turn]) -> tuple[list[dict[str, str]], str, str]:
         latest = turns[-1].answer if turns else None
-        return chat_messages(turns), sources_html(turns, read_documents(settings, turns)), details_markdown(latest)
+        index = pipeline.index
+        sources = sources_html(turns, read_documents(index, turns), original_links(index, turns))
+        return chat_messages(turns), sources, details_markdown(latest)
 
     def respond(question: str, turns: list[Turn]) -> Iterator[ChatUpdate]:
         """Stream the draft into the chat, then replace it with the checked answer and its sources."""
@@ -234,6 +238,9 @@ def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
         "server_port": settings.port,
         "auth": parse_auth(settings.auth),
         "max_file_size": settings.max_upload_bytes,
+        # Only the kept copies of indexed PDFs are served (the "open page N" links); never the corpus
+        # folder itself, which may hold HTML that must not run in the app's origin.
+        "allowed_paths": [str(originals_path(settings))],
         "footer_links": ["api"],
         "ssr_mode": False,
         "theme": gr.themes.Soft(font=LOCAL_FONTS, font_mono=LOCAL_MONO_FONTS),  # no web fonts: works offline

@@ -131,47 +131,83 @@ def paragraph_context(text: str, start: int, end: int, context: int = CONTEXT_CH
     return before, text[start:end], after
 
 
-def citation_html(citation: Citation, document: str | None, turn: int) -> str:
-    """One cited passage: document name, character position, the sentence highlighted in its paragraph."""
+def location(citation: Citation) -> str:
+    """Where a citation lies, for people: "page 12 · 3.2 Options", else the character range."""
+    parts = []
+    if citation.page is not None:
+        parts.append(f"page {citation.page}")
+    if citation.section:
+        parts.append(citation.section.split(" > ")[-1])
+    return " · ".join(parts) or f"characters {citation.start:,}–{citation.end:,}"
+
+
+def citation_html(citation: Citation, document: str | None, turn: int, original: str | None = None) -> str:
+    """One cited passage: document name, page and section (or character range), the sentence
+    highlighted in its paragraph, an OCR note, and a link to ``original`` (the file's URL) at the page."""
     name = escape_html(document_name(citation.source))
-    where = f"characters {citation.start:,}–{citation.end:,}"
+    where = escape_html(location(citation))
+    if citation.section:
+        where = f'<span title="{escape_html(citation.section)}">{where}</span>'
+    if citation.ocr:
+        where += ' <span class="rag-src-ocr" title="recognised by OCR from a scanned page">OCR text</span>'
     if document is not None and document[citation.start : citation.end] == citation.text:
         before, cited, after = paragraph_context(document, citation.start, citation.end)
         note = ""
-    else:  # the file changed or vanished since it was indexed: show only the indexed sentence
+    else:  # the stored text is gone (an index from an older version): show only the indexed sentence
         before, cited, after = "", citation.text, ""
         note = '<div class="rag-src-note">The document changed since it was indexed.</div>'
+    link = ""
+    if original is not None:
+        target = original + (f"#page={citation.page}" if citation.page is not None else "")
+        label = f"open page {citation.page}" if citation.page is not None else "open the document"
+        link = (
+            f' <a class="rag-src-open" href="{escape_html(target)}" target="_blank" rel="noopener noreferrer">'
+            f"{label} ↗</a>"
+        )
     return (
         f'<article class="rag-src" id="{anchor(turn, citation.n)}">'
         f'<header><span class="rag-src-n">[{citation.n}]</span> '
         f'<span class="rag-src-doc" title="{escape_html(citation.source)}">{name}</span> '
-        f'<span class="rag-src-pos">{where}</span></header>'
+        f'<span class="rag-src-pos">{where}</span>{link}</header>'
         f'<p class="rag-src-text">{escape_html(before)}<mark>{escape_html(cited)}</mark>{escape_html(after)}</p>'
         f"{note}</article>"
     )
 
 
-def turn_sources_html(turn: Turn, index: int, documents: Mapping[str, str | None], latest: bool) -> str:
+def turn_sources_html(
+    turn: Turn,
+    index: int,
+    documents: Mapping[str, str | None],
+    latest: bool,
+    originals: Mapping[str, str | None] | None = None,
+) -> str:
     """The sources of one answer, in a collapsible section (the latest answer's is open)."""
     answer = turn.answer
+    originals = originals or {}
     if answer.refused or not answer.citations:
         body = '<div class="rag-src-none">No passage cited: the documents do not answer this.</div>'
     else:
         body = "".join(
-            citation_html(c, documents.get(c.source), index) for c in sorted(answer.citations, key=lambda c: c.n)
+            citation_html(c, documents.get(c.source), index, originals.get(c.source))
+            for c in sorted(answer.citations, key=lambda c: c.n)
         )
     summary = f'<span class="rag-turn-n">Answer {index + 1}</span> {escape_html(turn.question)}'
     return f'<details class="rag-turn"{" open" if latest else ""}><summary>{summary}</summary>{body}</details>'
 
 
-def sources_html(turns: Sequence[Turn], documents: Mapping[str, str | None]) -> str:
+def sources_html(
+    turns: Sequence[Turn], documents: Mapping[str, str | None], originals: Mapping[str, str | None] | None = None
+) -> str:
     """The sources panel: every answer's cited passages, newest first.
 
-    ``documents`` maps each cited source to its text (``None`` when it cannot be read).
+    ``documents`` maps each cited source to its extracted text as indexed (``None`` when it is not
+    available); ``originals`` maps a source to the URL of its original file (PDFs), if any.
     """
     if not turns:
         return EMPTY_SOURCES
-    sections = [turn_sources_html(t, i, documents, i == len(turns) - 1) for i, t in reversed(list(enumerate(turns)))]
+    sections = [
+        turn_sources_html(t, i, documents, i == len(turns) - 1, originals) for i, t in reversed(list(enumerate(turns)))
+    ]
     return '<div class="rag-sources">' + "".join(sections) + "</div>"
 
 

@@ -61,6 +61,8 @@ article.rag-src header { font-size: 0.85em; color: var(--body-text-color-subdued
 .rag-src-text { margin: 0; line-height: 1.55; font-size: 0.95em; }
 .rag-src-text mark { background: #fde68a; color: #1f2937; padding: 0 0.1em; border-radius: 0.2em; }
 .rag-src-note { font-size: 0.8em; color: var(--body-text-color-subdued); margin-top: 0.3rem; }
+.rag-src-ocr { font-size: 0.8em; border: 1px solid currentColor; border-radius: 0.3em; padding: 0 0.25em; }
+.rag-src-open { margin-left: 0.4rem; white-space: nowrap; }
 @keyframes rag-flash { from { box-shadow: 0 0 0 3px var(--color-accent); } to { box-shadow: 0 0 0 0 transparent; } }
 article.rag-flash { animation: rag-flash 1.6s ease-out; }
 """

@@ -96,7 +96,7 @@ def test_bad_files_are_reported_by_name_and_skipped(tmp_path: Path) -> None:
     with (corpus / "huge.txt").open("wb") as fh:  # sparse: costs no disk, and must never be read
         fh.truncate(MAX_DOCUMENT_BYTES + 1)
     (corpus / "report.pdf").write_bytes(b"%PDF-1.4\n")
-    (corpus / "page.html").write_text("<p>hi</p>")
+    (corpus / "slides.pptx").write_text("<p>hi</p>")
     (corpus / "Makefile").write_text("all:\n")
     result = rag(project, "ingest", "--json")
     assert result.returncode == 0, result.stderr
@@ -110,15 +110,15 @@ def test_bad_files_are_reported_by_name_and_skipped(tmp_path: Path) -> None:
         "latin1.txt",
         "huge.txt",
         "report.pdf",
-        "page.html",
+        "slides.pptx",
         "Makefile",
     }
     assert "empty" in reasons["empty.md"] and "empty" in reasons["blank.txt"]
     assert "binary" in reasons["binary.md"]
     assert "not valid UTF-8" in reasons["latin1.txt"] and "re-save latin1.txt as UTF-8" in reasons["latin1.txt"]
     assert "over the 20,000,000-byte limit" in reasons["huge.txt"] and "split the file" in reasons["huge.txt"]
-    assert "unsupported file type .pdf" in reasons["report.pdf"] and ".md" in reasons["report.pdf"]
-    assert "unsupported file type .html" in reasons["page.html"]
+    assert "report.pdf is truncated or corrupt" in reasons["report.pdf"]
+    assert "unsupported file type .pptx" in reasons["slides.pptx"] and ".pdf" in reasons["slides.pptx"]
     assert "unsupported file type (none)" in reasons["Makefile"]
     # The text summary names each file too, and the good document is answerable.
     text = rag(project, "ingest")

@@ -9,7 +9,7 @@ from rag.config import load_settings
 from rag.errors import ConfigError
 from rag.types import Citation
 from tests import factories
-from ui.app import append_feedback, parse_auth, read_documents
+from ui.app import append_feedback, original_links, parse_auth, read_documents
 from ui.render import Turn
 
 
@@ -25,16 +25,47 @@ def _turn(*sources: str) -> Turn:
     return Turn("Q", factories.answered("Q", "A [1].", cites))
 
 
-def test_read_documents_reads_cited_files_as_indexed_and_nothing_outside(tmp_path: Path):
+def test_read_documents_returns_the_stored_extracted_text_and_nothing_else(tmp_path: Path):
+    from ingest.pipeline import ingest
+    from rag.store import Index
+    from tests.unit.helpers import BowEmbeddings
+
     root = tmp_path / "project"
     (root / "corpus").mkdir(parents=True)
     (root / "corpus" / "a.txt").write_bytes("\ufeffline one\r\nline two".encode())
     (tmp_path / "secret.txt").write_text("secret")
-    settings = load_settings(project_root=root, env={})
-    docs = read_documents(settings, [_turn("corpus/a.txt", "../secret.txt", str(tmp_path / "secret.txt"), "gone.txt")])
+    settings = load_settings(project_root=root, env={}, embeddings="fake:bow")
+    ingest(settings, BowEmbeddings(), progress=False)
+    (root / "corpus" / "a.txt").write_text("edited after ingest")  # never re-read: the index's text is shown
+    index = Index.load(settings)
+    turns = [_turn("corpus/a.txt", "../secret.txt", str(tmp_path / "secret.txt"), "gone.txt")]
+    docs = read_documents(index, turns)
     assert docs["corpus/a.txt"] == "line one\r\nline two"  # BOM dropped, line endings kept (offsets match)
     assert docs["../secret.txt"] is None and docs[str(tmp_path / "secret.txt")] is None
     assert docs["gone.txt"] is None
+    assert original_links(index, turns) == dict.fromkeys(docs)  # only PDFs get a link
+
+
+def test_original_links_point_at_the_kept_copy_of_a_pdf(tmp_path: Path):
+    from ingest.pipeline import ingest
+    from rag.store import Index
+    from tests import documents
+    from tests.unit.helpers import BowEmbeddings
+
+    root = tmp_path / "project"
+    (root / "corpus").mkdir(parents=True)
+    documents.write_docx(root / "corpus" / "notes.docx", [("p", "The pump is inspected every 45 days.")])
+    pdf = root / "corpus" / "manual.pdf"
+    documents.write_manual_excerpt(pdf, 40, 42)
+    settings = load_settings(project_root=root, env={}, embeddings="fake:bow")
+    ingest(settings, BowEmbeddings(), progress=False)
+    links = original_links(Index.load(settings), [_turn("corpus/manual.pdf", "corpus/notes.docx")])
+    assert links["corpus/notes.docx"] is None
+    kept = settings.data_path / "originals"
+    assert links["corpus/manual.pdf"].startswith("gradio_api/file=" + str(kept.resolve()))
+    assert links["corpus/manual.pdf"].endswith(".pdf")
+    (path,) = kept.iterdir()
+    assert path.read_bytes() == pdf.read_bytes()
 
 
 def test_append_feedback_writes_one_json_line_per_vote(tmp_path: Path):

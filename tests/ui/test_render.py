@@ -184,3 +184,22 @@ def test_feedback_record_has_question_answer_citations_vote_time():
     assert record["vote"] == "up" and record["question"] == "How many?"
     assert record["answer"].startswith("Over 800 million")
     assert record["citations"][0]["text"] == SENTENCE
+
+
+def test_a_pdf_citation_shows_page_section_ocr_and_a_link_to_that_page():
+    cite = Citation(1, "corpus/manual.pdf", START, START + len(SENTENCE), SENTENCE, 0.8, 12, "3 Shell > 3.2 Options")
+    html = citation_html(cite, DOC, 0, original="gradio_api/file=/data/originals/ab.pdf")
+    assert '<span class="rag-src-pos"><span title="3 Shell &gt; 3.2 Options">page 12 · 3.2 Options</span>' in html
+    assert 'href="gradio_api/file=/data/originals/ab.pdf#page=12"' in html and "open page 12" in html
+    assert f"<mark>{SENTENCE}</mark>" in html and "OCR" not in html
+    scanned = citation_html(
+        Citation(2, "corpus/scan.pdf", START, START + len(SENTENCE), SENTENCE, 0.8, 2, None, True), DOC, 0
+    )
+    assert "page 2" in scanned and "OCR text" in scanned and "rag-src-open" not in scanned
+
+
+def test_a_citation_without_pages_or_sections_shows_its_character_range():
+    html = citation_html(CITE, DOC, 0)
+    assert f"characters {START:,}–{START + len(SENTENCE):,}" in html and "page" not in html
+    word = Citation(1, "corpus/notes.docx", START, START + len(SENTENCE), SENTENCE, 0.8, None, "Handbook > Wiring")
+    assert ">Wiring</span>" in citation_html(word, DOC, 0)

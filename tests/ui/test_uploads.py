@@ -34,10 +34,10 @@ def test_save_upload_copies_into_the_uploads_folder(tmp_path: Path):
 
 
 def test_save_upload_refuses_wrong_type_and_too_big(tmp_path: Path):
-    html = tmp_path / "page.html"
-    html.write_text("<p>hi</p>")
-    with pytest.raises(UploadError, match=r"only these file types can be added: \.markdown, \.md, \.txt"):
-        save_upload(html, tmp_path / "uploads", max_bytes=1000)
+    slides = tmp_path / "talk.pptx"
+    slides.write_text("<p>hi</p>")
+    with pytest.raises(UploadError, match=r"only these file types can be added: \.docx, \.htm, \.html, .*\.pdf, \.txt"):
+        save_upload(slides, tmp_path / "uploads", max_bytes=1000)
     big = tmp_path / "big.txt"
     big.write_text("x" * 2000)
     with pytest.raises(UploadError, match="limit is 1,000"):

@@ -68,7 +68,8 @@ def test_grounded_answer_matches_the_json_contract(settings, article_text):
     assert data["status"] == "answered" and data["refused"] is False
     assert set(data["timings"]) >= {"retrieve_s", "ttft_s", "total_s"}
     (c,) = data["citations"]
-    assert set(c) == {"n", "source", "start", "end", "text", "score"}
+    assert set(c) == {"n", "source", "start", "end", "text", "score", "page", "section", "ocr"}
+    assert c["page"] is None and c["section"] is None and c["ocr"] is False  # a .txt has neither
     assert c["source"] == "corpus/openai-code-red.txt"
     assert article_text[c["start"] : c["end"]] == c["text"] and "800 million" in c["text"]
     assert data["answer"].endswith("[1].")
