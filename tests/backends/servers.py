@@ -107,6 +107,34 @@ def recording_proxy(target: str) -> Iterator[tuple[str, list[dict]]]:
         server.server_close()
 
 
+@contextmanager
+def echoing_server(status: int) -> Iterator[str]:
+    """An OpenAI-style server on 127.0.0.1 that fails every request with ``status`` and an error body
+    quoting the request's Authorization header (as some proxies and gateways do)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server API
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            error = {"message": f"upstream refused {self.headers.get('Authorization')}", "type": "server_error"}
+            body = json.dumps({"error": error}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def tiny_transformers_model(directory: Path, training_text: str) -> Path:
     """A randomly initialised 1-layer GPT-2 with a word-level tokenizer and a chat template,
     saved with ``save_pretrained``: exercises the real loading and generation path offline."""

@@ -26,7 +26,8 @@ from rag.config import load_settings
 from rag.errors import ModelError
 from rag.models import resolve_bundled
 from rag.store import Index
-from tests.backends.servers import ollama_adapter, tiny_transformers_model
+from rag.types import Status
+from tests.backends.servers import echoing_server, ollama_adapter, tiny_transformers_model
 from tests.integration.conftest import make_project
 
 pytestmark = pytest.mark.slow
@@ -53,20 +54,20 @@ def llama(base_settings):
 
 
 @pytest.fixture(scope="module")
-def backends(llama, project, base_settings, tmp_path_factory):
-    """spec -> (settings, environment) for every backend installed here."""
+def backends(llama, project, tmp_path_factory):
+    """spec -> the environment a user would set for it, for every backend installed here."""
     server, key = llama
     found = {
-        "local:smollm2-135m": ({}, {}),
-        "openai:smollm2": ({"openai_base_url": server.listening_address + "/v1"}, {"OPENAI_API_KEY": key}),
-        "fake:Nick Turley is the head of ChatGPT [1].": ({}, {}),
+        "local:smollm2-135m": {},
+        "openai:smollm2": {"OPENAI_BASE_URL": server.listening_address + "/v1", "OPENAI_API_KEY": key},
+        "fake:Nick Turley is the head of ChatGPT [1].": {},
     }
     if importlib.util.find_spec("langchain_ollama"):
-        found["ollama:smollm2"] = ({}, {"OLLAMA_HOST": "ADAPTER"})
+        found["ollama:smollm2"] = {"OLLAMA_HOST": "ADAPTER"}
     if importlib.util.find_spec("langchain_huggingface"):
         text = (project / "corpus" / "openai-code-red.txt").read_text()
         model_dir = tiny_transformers_model(tmp_path_factory.mktemp("hf"), text)
-        found[f"huggingface:{model_dir}"] = ({}, {})
+        found[f"huggingface:{model_dir}"] = {}
     return found
 
 
@@ -81,14 +82,13 @@ def _resolve(spec_prefix: str, backends: dict):
 
 
 @pytest.fixture(params=SPECS)
-def backend(request, backends, base_settings, llama, monkeypatch):
-    spec, (overrides, env) = _resolve(request.param, backends)
+def backend(request, backends, project, llama):
+    """(spec, settings) with the backend's variables read the way the app reads them (load_settings)."""
+    spec, env = _resolve(request.param, backends)
     server, _ = llama
     with ollama_adapter(server) as ollama_url:
-        for k, v in env.items():
-            monkeypatch.setenv(k, ollama_url if v == "ADAPTER" else v)
-        settings = base_settings.model_copy(update={"llm": spec, **overrides})
-        yield spec, settings
+        env = {k: ollama_url if v == "ADAPTER" else v for k, v in env.items()}
+        yield spec, load_settings(project_root=project, env=env, llm=spec, max_tokens=MAX_TOKENS, timeout_s=60)
 
 
 def test_streams_and_honours_max_tokens(backend):
@@ -111,11 +111,14 @@ def test_answers_from_the_article_with_exact_citations(backend, real_embeddings,
     text = (project / "corpus" / "openai-code-red.txt").read_text()
     for c in answer.citations:
         assert text[c.start : c.end] == c.text
+    assert answer.draft, "the model produced no text"  # it was called and its reply arrived
     if spec.startswith("huggingface:"):
-        assert answer.refused or answer.citations  # random weights: well-formed, nothing unchecked
+        # Random weights write random words: the model ran, and grounding withdrew every claim.
+        assert answer.status is Status.UNSUPPORTED, (answer.status, answer.draft)
     else:
-        assert not answer.refused and "Turley" in answer.answer
-        assert any("Nick Turley" in c.text for c in answer.citations)
+        assert answer.status is Status.ANSWERED, (answer.status, answer.draft)
+        assert "Turley" in answer.answer
+        assert any("Nick Turley" in c.text and "head of ChatGPT" in c.text for c in answer.citations)
 
 
 def test_bad_spec_errors_are_clear(base_settings):
@@ -125,14 +128,17 @@ def test_bad_spec_errors_are_clear(base_settings):
         make_chat_model(base_settings, "huggingface:/no/such/dir")
 
 
-def test_openai_wrong_key_is_a_clear_error(llama, base_settings, real_embeddings, monkeypatch):
-    server, _ = llama
-    monkeypatch.setenv("OPENAI_API_KEY", "wrong-key")
-    settings = base_settings.model_copy(update={"openai_base_url": server.listening_address + "/v1"})
+def test_openai_wrong_key_is_a_clear_error(llama, project, real_embeddings):
+    server, key = llama
+    wrong = "sk-wrong-" + secrets.token_urlsafe(12)
+    env = {"OPENAI_API_KEY": wrong, "OPENAI_BASE_URL": server.listening_address + "/v1"}
+    settings = load_settings(project_root=project, env=env, max_tokens=MAX_TOKENS, timeout_s=60)
     model = make_chat_model(settings, "openai:smollm2")
     pipeline = Pipeline(settings, _index(settings, real_embeddings), real_embeddings, model, "openai:smollm2")
-    with pytest.raises(ModelError, match="rejected the API key"):
+    with pytest.raises(ModelError, match="rejected the API key") as caught:
         pipeline.answer(QUESTION)
+    message = str(caught.value)
+    assert wrong not in message and wrong[3:] not in message and key not in message, message
 
 
 def _openai_pipeline(settings, embeddings, port: int, timeout_s: float) -> Pipeline:
@@ -173,8 +179,50 @@ def _index(settings, embeddings) -> Index:
     return Index.load(settings)
 
 
-def test_api_key_never_in_error_messages(llama, base_settings, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret-value")
-    model = make_chat_model(base_settings.model_copy(update={"openai_base_url": "http://127.0.0.1:9/v1"}), "openai:x")
-    assert "sk-very-secret-value" not in repr(model)
-    assert os.environ["OPENAI_API_KEY"] == "sk-very-secret-value"
+SECRET = "sk-very-secret-value-0123456789"
+
+
+def _model_error(settings, embeddings, spec: str = "openai:x") -> str:
+    """The message a user sees when ``spec`` fails on a question about the article."""
+    model = make_chat_model(settings, spec)
+    assert SECRET not in repr(model)
+    pipeline = Pipeline(settings, _index(settings, embeddings), embeddings, model, spec)
+    with pytest.raises(ModelError) as caught:
+        pipeline.answer(QUESTION)
+    return str(caught.value)
+
+
+def test_api_key_never_in_error_messages(llama, project, real_embeddings):
+    """Every way a keyed backend fails here, the message (shown in the terminal, the page and logs)
+    names the problem without the key."""
+    server, _ = llama
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    failures = {
+        "server down": f"http://127.0.0.1:{dead}/v1",
+        "key rejected": server.listening_address + "/v1",
+        "no such route": server.listening_address + "/nope/v1",
+    }
+    messages = {}
+    for what, url in failures.items():
+        env = {"OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": url}
+        message = _model_error(load_settings(project_root=project, env=env, timeout_s=10), real_embeddings)
+        messages[what] = message
+        assert message.startswith("openai:x"), (what, message)
+        assert SECRET not in message and SECRET[3:] not in message, (what, message)
+    assert "cannot connect" in messages["server down"] and "rejected the API key" in messages["key rejected"]
+    assert os.environ.get("OPENAI_API_KEY") != SECRET  # nothing was put into the process environment
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="production bug: rag.backends.explain_failure passes an unrecognised error's text through; "
+    "a server that echoes the Authorization header in its error body puts the key in the message",
+)
+def test_api_key_not_in_message_when_the_server_echoes_it(project, real_embeddings):
+    with echoing_server(500) as url:
+        env = {"OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": url + "/v1"}
+        message = _model_error(load_settings(project_root=project, env=env, timeout_s=10), real_embeddings)
+    assert "500" in message  # the server's error reached the user ...
+    assert SECRET not in message, message  # ... without the key it echoed
