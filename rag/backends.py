@@ -10,6 +10,7 @@ come from the settings (``OPENAI_API_KEY``, ``OLLAMA_HOST`` ... are read there, 
 from __future__ import annotations
 
 import itertools
+import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -172,10 +173,23 @@ PROVIDERS: Registry[Factory] = Registry(
 )
 
 
+SECRET_SHAPES = re.compile(r"(?i)(bearer\s+|api[_-]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+|\bsk-[A-Za-z0-9_-]{8,}")
+MAX_DETAIL = 300
+
+
+def redact(text: str, settings: Settings) -> str:
+    """``text`` without the configured API key or anything shaped like a credential."""
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+    if key:
+        text = text.replace(key, "[redacted]")
+    return SECRET_SHAPES.sub(lambda m: (m.group(1) or "") + "[redacted]", text)
+
+
 def explain_failure(exc: Exception, spec: str, settings: Settings) -> str:
-    """A backend exception as a sentence that says what to check."""
+    """A backend exception as a sentence that says what to check; credentials a server echoes back
+    in its error body are redacted, and the detail is cut short."""
     name = exc.__class__.__name__
-    text = str(exc)
+    text = redact(str(exc), settings)[:MAX_DETAIL]
     if name in ("AuthenticationError", "PermissionDeniedError") or "401" in text:
         return f"{spec}: the server rejected the API key; check OPENAI_API_KEY (or the server's key)"
     if "Timeout" in name or "timed out" in text.lower():

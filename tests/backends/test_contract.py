@@ -215,11 +215,6 @@ def test_api_key_never_in_error_messages(llama, project, real_embeddings):
     assert os.environ.get("OPENAI_API_KEY") != SECRET  # nothing was put into the process environment
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="production bug: rag.backends.explain_failure passes an unrecognised error's text through; "
-    "a server that echoes the Authorization header in its error body puts the key in the message",
-)
 def test_api_key_not_in_message_when_the_server_echoes_it(project, real_embeddings):
     with echoing_server(500) as url:
         env = {"OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": url + "/v1"}

@@ -46,3 +46,17 @@ def test_fake_model_streams_the_scripted_reply(settings):
 
 def test_builtin_providers():
     assert {"local", "openai", "ollama", "huggingface", "fake"} <= set(PROVIDERS.names())
+
+
+def test_failure_messages_never_carry_credentials(tmp_path):
+    from rag.backends import explain_failure
+
+    settings = load_settings(project_root=tmp_path, env={"OPENAI_API_KEY": "zz-configured-key"})
+    body = (
+        'Error 500: {"echo": {"authorization": "Bearer zz-configured-key"}, "api_key": "other-1", "k": "sk-abcdefgh12"}'
+    )
+    message = explain_failure(RuntimeError(body), "openai:m", settings)
+    assert "500" in message  # the server's own words still reach the user
+    for secret in ("zz-configured-key", "other-1", "sk-abcdefgh12"):
+        assert secret not in message
+    assert len(explain_failure(RuntimeError("x" * 5000), "openai:m", settings)) < 400
