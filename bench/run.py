@@ -13,7 +13,9 @@ Run it with ``rag bench`` (or ``python -m bench.run``) from the project root. Th
 3. naive: the same for ``bench.naive`` (no change detection: a re-run re-embeds everything);
 4. scaling: our ingest and retrieval (no LLM) at N× the corpus size, with real prose from the
    documentation installed on this machine (``bench.corpus``);
-5. ``bench.tables``: ours/naive ratios and the section 6 targets beside the measured values,
+5. pdf (``bench.pdf``): ingest throughput in pages/s for a real PDF manual from Debian, extraction
+   at 1, 4 and 16 copies, and an unchanged re-ingest;
+6. ``bench.tables``: ours/naive ratios and the section 6 targets beside the measured values,
    printed; ``results.json``, ``report.html`` (``bench.report``) and, for the default output path,
    the figures section of ``bench/README.md``.
 
@@ -35,6 +37,7 @@ from typing import Any
 
 from bench import phases
 from bench.measure import Log, MeteredEmbeddings, machine, stderr_log
+from bench.pdf import pdf_text, run_pdf
 from bench.report import write_report
 from bench.scaling import run_scaling
 from bench.tables import README, comparison_rows, evaluate_targets, machine_line, render_text, update_readme
@@ -166,6 +169,8 @@ def run_benchmark(
         if scales:
             log(f"[bench] scaling: our ingest and retrieval at {', '.join(f'{s}x' for s in scales)} ...")
             res["scaling"] = run_scaling(run.settings, emb, list(scales), run.questions, tmp, log)
+        log("[bench] pdf: ingest throughput of a real PDF manual ...")
+        res["pdf"] = run_pdf(run.settings, emb, tmp, log)
         del pipeline
 
     res["meta"]["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -175,6 +180,7 @@ def run_benchmark(
     res["targets"] = evaluate_targets(res)
 
     print(render_text(res))
+    print(pdf_text(res.get("pdf")))
     print(f"\nmachine: {machine_line(res)}")
     print("(load average above the core count means other work shared the CPU; timings are then inflated)")
     out = settings.resolve(out)

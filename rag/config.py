@@ -60,7 +60,7 @@ class Settings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=7860, ge=0, le=65535)
     auth: str | None = Field(default=None, repr=False)
-    max_upload_bytes: int = Field(default=2_000_000, ge=1)
+    max_upload_bytes: int = Field(default=20_000_000, ge=1)  # PDFs are often several MB
 
     @field_validator("llm", "embeddings")
     @classmethod

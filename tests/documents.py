@@ -106,15 +106,30 @@ def write_scanned_pdf(path: Path, pages: list[list[str]]) -> Path:
     return path
 
 
-def write_manual_excerpt(path: Path, first: int, last: int) -> Path:
-    """Pages ``first``..``last`` (1-based) of the real manual as their own PDF (pypdf), for tests that
-    need a real PDF but not all 196 pages of it."""
+def write_manual_excerpt(path: Path, first: int, last: int, *more: tuple[int, int]) -> Path:
+    """Pages ``first``..``last`` (1-based; then each ``(first, last)`` of ``more``) of the real manual
+    as their own PDF (pypdf), for tests that need a real PDF but not all 196 pages of it."""
     from pypdf import PdfReader, PdfWriter
 
     reader = PdfReader(manual_pdf())
     writer = PdfWriter()
-    for page in reader.pages[first - 1 : last]:
-        writer.add_page(page)
+    kept: dict[int, int] = {}  # original page index → excerpt page index
+    for a, b in [(first, last), *more]:
+        for index in range(a - 1, b):
+            kept[index] = len(kept)
+            writer.add_page(reader.pages[index])
+
+    def copy_outline(items: list, parent=None) -> None:  # the manual's bookmarks that point into the excerpt
+        last = parent
+        for item in items:
+            if isinstance(item, list):
+                copy_outline(item, last)
+                continue
+            index = reader.get_destination_page_number(item)
+            if index in kept:
+                last = writer.add_outline_item(item.title, kept[index], parent=parent)
+
+    copy_outline(reader.outline)
     with path.open("wb") as fh:
         writer.write(fh)
     return path
