@@ -43,3 +43,97 @@ def test_save_upload_refuses_wrong_type_and_too_big(tmp_path: Path):
     with pytest.raises(UploadError, match="limit is 1,000"):
         save_upload(big, tmp_path / "uploads", max_bytes=1000)
     assert not (tmp_path / "uploads").exists() or not any((tmp_path / "uploads").iterdir())
+
+
+# add_uploads, as the web chat's upload button calls it: a real pipeline (real chunking, real Chroma
+# index on disk), with bag-of-words embeddings and a scripted model standing in for the real models.
+
+ZORBLAX_1 = "# Zorblax\nThe Zorblax protocol was invented by Quintessa Marlowe in 2031.\n"
+ZORBLAX_2 = "# Zorblax\nThe Zorblax protocol was invented by Bartholomew Quill in 2042.\n"
+
+
+@pytest.fixture
+def pipeline(project: Path):
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    from ingest.pipeline import ingest
+    from rag.chain import Pipeline
+    from rag.config import load_settings
+    from rag.store import Index
+    from tests.unit.helpers import BowEmbeddings
+
+    settings = load_settings(project_root=project, env={}, embeddings="fake:bow", max_upload_bytes=5_000)
+    ingest(settings, BowEmbeddings(), progress=False)
+    return Pipeline(settings, Index.load(settings), BowEmbeddings(), GenericFakeChatModel(messages=iter([])), "fake:x")
+
+
+def _file(tmp_path: Path, name: str, text: str, folder: str = "in") -> Path:
+    path = tmp_path / folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _upload_chunks(pipeline) -> dict[str, list[str]]:
+    """source -> chunk texts, for the uploaded documents in the pipeline's current index."""
+    out: dict[str, list[str]] = {}
+    for c in pipeline.index.chunks:
+        if c.source.startswith(".rag/uploads/"):
+            out.setdefault(c.source, []).append(c.text)
+    return out
+
+
+def test_add_uploads_indexes_good_files_and_refuses_wrong_type_and_size(pipeline, tmp_path: Path):
+    from ui.uploads import add_uploads
+
+    good = _file(tmp_path, "zorblax notes.md", ZORBLAX_1)
+    slides = _file(tmp_path, "talk.pptx", "Zorblax slides")
+    big = _file(tmp_path, "big.txt", "Zorblax " * 1000)  # 8,000 bytes; the limit is 5,000
+    report = add_uploads([good, slides, big], pipeline.settings, pipeline).split("\n\n")
+
+    assert report[0].startswith("⚠️") and "talk.pptx: only these file types can be added" in report[0]
+    assert report[1].startswith("⚠️") and "big.txt is 8,000 bytes; the limit is 5,000" in report[1]
+    assert report[2] == "✅ **zorblax\\_notes.md** is ready: ask about it now."
+    uploads = pipeline.settings.data_path / "uploads"
+    assert sorted(p.name for p in uploads.iterdir()) == ["zorblax_notes.md"]  # nothing refused was kept
+    assert list(_upload_chunks(pipeline)) == [".rag/uploads/zorblax_notes.md"]
+    found = pipeline.retrieve("Who invented the Zorblax protocol?")  # the pipeline sees it at once
+    assert found.passages[0].source == ".rag/uploads/zorblax_notes.md"
+    assert "Quintessa Marlowe" in found.passages[0].text
+
+
+def test_only_refused_files_leave_the_index_alone(pipeline, tmp_path: Path):
+    from ui.uploads import add_uploads
+
+    before = pipeline.index
+    report = add_uploads([_file(tmp_path, "a.exe", "MZ")], pipeline.settings, pipeline)
+    assert report.startswith("⚠️") and "a.exe: only these file types" in report and "\n" not in report
+    assert pipeline.index is before and not _upload_chunks(pipeline)
+
+
+def test_same_name_upload_replaces_the_earlier_version(pipeline, tmp_path: Path):
+    from ui.uploads import add_uploads
+
+    first = add_uploads([_file(tmp_path, "notes.md", ZORBLAX_1, "monday")], pipeline.settings, pipeline)
+    assert "is ready" in first
+    # Another file whose safe name is the same: it replaces the first, in the folder and in the index.
+    second = add_uploads([_file(tmp_path, "notes.md", ZORBLAX_2, "tuesday")], pipeline.settings, pipeline)
+    assert second == "✅ **notes.md** is ready: ask about it now."
+    uploads = pipeline.settings.data_path / "uploads"
+    assert [p.name for p in uploads.iterdir()] == ["notes.md"]
+    assert (uploads / "notes.md").read_text(encoding="utf-8") == ZORBLAX_2
+    chunks = _upload_chunks(pipeline)
+    assert list(chunks) == [".rag/uploads/notes.md"]
+    assert any("Bartholomew Quill" in t for t in chunks[".rag/uploads/notes.md"])
+    assert not any("Quintessa" in c.text for c in pipeline.index.chunks)  # the old version is gone
+    assert pipeline.index.collection.count() == len(pipeline.index.chunks)  # ... from the store too
+    found = pipeline.retrieve("Who invented the Zorblax protocol?")
+    assert "Bartholomew Quill" in found.passages[0].text
+
+
+def test_upload_without_text_is_reported_and_not_kept(pipeline, tmp_path: Path):
+    from ui.uploads import add_uploads
+
+    report = add_uploads([_file(tmp_path, "empty.md", "   \n\n")], pipeline.settings, pipeline)
+    assert report.startswith("⚠️ **empty.md** was not added: ") and "empty" in report.split(":", 1)[1]
+    assert not (pipeline.settings.data_path / "uploads" / "empty.md").exists()
