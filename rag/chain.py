@@ -17,11 +17,12 @@ from rag.config import Settings
 from rag.embeddings import make_embeddings
 from rag.errors import InputError, ModelError
 from rag.ground import ground
-from rag.prompts import build_messages
+from rag.prompts import SYSTEM_PROMPT, build_messages, judge_messages
 from rag.retrieve import Retrieval, Retriever
 from rag.store import Index
 from rag.text import strip_markers
 from rag.types import Answer, Status
+from rag.verify import Judge, verify
 
 HISTORY_TURNS = 6
 HISTORY_CHARS = 600
@@ -118,6 +119,20 @@ class Pipeline:
         """Passages for ``query`` and whether they pass the relevance gate."""
         return self.retriever(index).retrieve(query)
 
+    def judge(self) -> Judge | None:
+        """The chat model as a yes/no verifier of claims, when ``verify_with_model`` is on."""
+        if not self.settings.verify_with_model:
+            return None
+
+        def judge(source: str, question: str, claim: str) -> bool:
+            try:
+                reply = self.llm.invoke(judge_messages(source, question, claim)).content
+            except Exception as exc:  # noqa: BLE001 - a failed check is a backend failure like any other
+                raise ModelError(explain_failure(exc, self.model_name, self.settings)) from exc
+            return isinstance(reply, str) and reply.strip().lower().startswith("yes")
+
+        return judge
+
     def _embed(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
 
@@ -159,6 +174,9 @@ class Pipeline:
         g_start = time.perf_counter()
         grounded = ground(draft, found.passages, self._embed, index, question)
         timings["ground_s"] = time.perf_counter() - g_start
+        v_start = time.perf_counter()
+        grounded, _ = verify(question, grounded, index, SYSTEM_PROMPT, self.judge())
+        timings["verify_s"] = time.perf_counter() - v_start
         timings["total_s"] = time.perf_counter() - started
         yield Answer(
             status=grounded.status,

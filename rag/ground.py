@@ -18,6 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
+from rag.derive import asks_for_computation, derivable, numeric
 from rag.text import (
     NUMBER,
     content_words,
@@ -53,6 +54,10 @@ class Evidence(Protocol):
         """The chunk's paragraph and its neighbours (where a claim's names must appear)."""
         ...
 
+    def lead(self, chunk: Chunk) -> str:
+        """The chunk and the sentences just before it (where verification looks for its subject)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Support:
@@ -70,15 +75,28 @@ class Grounded:
     sentences: tuple[Sentence, ...] = ()
     citations: tuple[Citation, ...] = ()
     dropped: tuple[str, ...] = ()
+    chunks: tuple[Chunk, ...] = ()  # the chunk behind each citation, in citation order
+
+    def chunk(self, n: int) -> Chunk:
+        """The indexed chunk that citation ``n`` quotes."""
+        return self.chunks[n - 1]
 
     @property
     def text(self) -> str:
         return " ".join(s.render() for s in self.sentences)
 
 
-def _support(claim: str, claim_vec: np.ndarray, passage: Passage, evidence: Evidence) -> Support:
+def _underived(nums: set[str], passage: Passage) -> set[str]:
+    """The figures of ``nums`` that no single sentence of ``passage`` yields by arithmetic."""
+    return {n for n in nums if not (n[:1].isdigit() and any(derivable(n, numeric(c.text)) for c in passage.chunks))}
+
+
+def _support(claim: str, claim_vec: np.ndarray, passage: Passage, evidence: Evidence, derive: bool) -> Support:
     words = content_words(claim)
     nums = figures(claim)
+    missing = nums - figures(passage.text)
+    if missing and derive:
+        missing = _underived(missing, passage)
     claim_names = names(claim)
     para_text = " ".join({evidence.paragraph(c) for c in passage.chunks}).lower()
     best_chunk, best_score, best_sim = passage.chunks[0], -1.0, -1.0
@@ -91,7 +109,7 @@ def _support(claim: str, claim_vec: np.ndarray, passage: Passage, evidence: Evid
             best_chunk, best_score, best_sim = chunk, score, sim
     overlap_all = len(words & content_words(passage.text)) / max(1, len(words))
     ok = (
-        nums <= figures(passage.text)
+        not missing
         and names_supported(claim_names, para_text)
         and (best_sim >= MIN_SIMILARITY or overlap_all >= MIN_OVERLAP)
     )
@@ -99,11 +117,11 @@ def _support(claim: str, claim_vec: np.ndarray, passage: Passage, evidence: Evid
 
 
 def _choose(
-    claim: str, markers: list[int], vec: np.ndarray, passages: Sequence[Passage], evidence: Evidence
+    claim: str, markers: list[int], vec: np.ndarray, passages: Sequence[Passage], evidence: Evidence, derive: bool
 ) -> list[Support]:
     """The passages that support ``claim``: the model's own markers when they are (nearly) as good
     as the best supporting passage, else the best one; none when nothing supports it."""
-    supports = sorted((_support(claim, vec, p, evidence) for p in passages), key=lambda s: -s.score)
+    supports = sorted((_support(claim, vec, p, evidence, derive) for p in passages), key=lambda s: -s.score)
     ok = [s for s in supports if s.ok]
     if not ok:
         return []
@@ -131,17 +149,19 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
     vecs = dict(zip(claims + extra, embed(claims + extra), strict=True))
 
     asked = content_words(question) | META_WORDS
+    derive = asks_for_computation(question)
     numbering: dict[str, int] = {}
     citations: list[Citation] = []
+    cited: list[Chunk] = []
     out: list[Sentence] = []
     dropped: list[str] = []
     for claim, markers in parsed:
         if is_refusal(claim) or not (content_words(claim) - asked):
             out.append(Sentence(claim))  # nothing to check: no content, or only restates the question
             continue
-        chosen = _choose(claim, markers, vecs[claim], passages, evidence)
+        chosen = _choose(claim, markers, vecs[claim], passages, evidence, derive)
         if not chosen and len(clauses[claim]) > 1:
-            per_clause = [_choose(x, markers, vecs[x], passages, evidence) for x in clauses[claim]]
+            per_clause = [_choose(x, markers, vecs[x], passages, evidence, derive) for x in clauses[claim]]
             if all(per_clause):
                 chosen = [s[0] for s in per_clause]
         if not chosen:
@@ -156,9 +176,11 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
             if c.id not in numbering:
                 numbering[c.id] = len(numbering) + 1
                 citations.append(Citation.of(numbering[c.id], c, s.score))
+                cited.append(c)
             if numbering[c.id] not in ids:
                 ids.append(numbering[c.id])
         out.append(Sentence(claim, tuple(ids)))
     if not citations:
         return Grounded(Status.UNSUPPORTED, dropped=tuple(dropped))
-    return Grounded(Status.ANSWERED, tuple(s for s in out if s.text), tuple(citations), tuple(dropped))
+    sentences = tuple(s for s in out if s.text)
+    return Grounded(Status.ANSWERED, sentences, tuple(citations), tuple(dropped), tuple(cited))

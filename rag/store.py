@@ -313,6 +313,16 @@ class Index:
             out.append(c)
         return out
 
+    def lead(self, chunk: Chunk, sentences: int = 3) -> str:
+        """The chunk with up to ``sentences`` sentences before it in its paragraph; when it opens its
+        paragraph, the previous sentence of the document instead. This is what a claim's subject and
+        names must be found in ("This executive ..." is named one sentence earlier)."""
+        before = self.neighbours(chunk, sentences, 0)
+        i = self._order[chunk.id]
+        if len(before) == 1 and i > 0 and self.chunks[i - 1].source == chunk.source:
+            before.insert(0, self.chunks[i - 1])
+        return " ".join(c.text for c in before)
+
     def paragraph_window(self, chunk: Chunk, extra: int = 1) -> list[Chunk]:
         """The chunk's whole paragraph plus ``extra`` paragraphs of the same document on each side."""
         i = self._order[chunk.id]

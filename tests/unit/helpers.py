@@ -42,6 +42,10 @@ class BowEvidence:
     def paragraph(self, chunk: Chunk) -> str:
         return " ".join(c.text for c in self.chunks if c.para_start == chunk.para_start)
 
+    def lead(self, chunk: Chunk) -> str:
+        i = self.chunks.index(chunk)
+        return " ".join(c.text for c in self.chunks[max(0, i - 1) : i + 1])
+
 
 class BowEmbeddings:
     """LangChain-style embeddings over ``bow_embed`` (deterministic, similarity-preserving)."""

@@ -1,0 +1,186 @@
+"""Verification: after grounding, check what each kept sentence *means* against what it cites, and
+whether the answer addresses the question at all.
+
+Grounding establishes support (a claim's figures are in the passage it cites, its names nearby);
+that is not entailment, and entailment is not relevance. Measured failures this guards against:
+a role at one organisation attributed to a person of another (both names in the paragraph), a true
+sentence that does not answer the question, and the prompt's own wording echoed back as an answer.
+
+Cheap lexical checks settle the clear cases, in order:
+1. a sentence that repeats the system prompt is withdrawn;
+2. a claim's names must occur in the sentence it cites or just before it (not merely in the paragraph);
+3. the answer must have the kind the question asks for (a name for "who", a figure for "how many",
+   a date for "when"), one the question did not already contain;
+4. the question's own names (its subject) must occur where that answering sentence's citation lies.
+What passes all four and is not a near-verbatim restatement of its source goes to ``judge`` (the chat
+model with a one-word yes/no prompt), when one is configured.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from rag.ground import Evidence, Grounded
+from rag.text import MONTHS, NUMBER, WORD, content_words, figures, names, names_supported
+from rag.types import Chunk, Citation, Sentence, Status
+
+Judge = Callable[[str, str, str], bool]  # (source text, question, claim) -> does the source say it?
+
+COPY_WINDOW = 6  # words in a row shared with the prompt that count as copying it
+NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+    "hundred hundreds thousand thousands million millions billion billions trillion half double "
+    "twice".split()
+)
+DATE_WORDS = MONTHS | frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow week weeks "
+    "month months year years ago since until beginning end early late next last recently".split()
+)
+
+
+class Kind(StrEnum):
+    """What kind of answer a question asks for."""
+
+    NAME = "name"  # who / which company / what publication ...
+    FIGURE = "figure"  # how many / how much / what percentage ...
+    DATE = "date"  # when / what date / since when ...
+    OTHER = "other"  # why, what is, how ... (no lexical expectation)
+
+
+QUESTION_KINDS = (
+    (Kind.FIGURE, re.compile(
+        r"\b(how (much|many|large|big|long|far|fast|high|low)|by (how much|what (percentage|factor|amount)))\b|"
+        r"\bwhat (is|was|were|are)? ?(the )?(percentage|share|number|amount|proportion|portion|rate|size|count|"
+        r"valuation|revenue|price|cost|market cap\w*)\b",
+        re.I,
+    )),
+    (Kind.DATE, re.compile(r"^\s*(since )?when\b|\b(what|which) (date|day|year|month|time)\b|\bsince when\b", re.I)),
+    (Kind.NAME, re.compile(
+        r"^\s*(who|whom|whose)\b|\b(which|what) (company|companies|firm|publication|outlet|newspaper|media|"
+        r"person|people|executive|organi[sz]ation|bank|startup|model|product|team|app|browser|partner)\b",
+        re.I,
+    )),
+)  # fmt: skip
+
+
+def question_kind(question: str) -> Kind:
+    """The kind of answer ``question`` asks for (``OTHER`` when it does not say)."""
+    for kind, pattern in QUESTION_KINDS:
+        if pattern.search(question):
+            return kind
+    return Kind.OTHER
+
+
+def _name_words(text: str) -> set[str]:
+    return {word for run in names(text) for word in run}
+
+
+def gives_kind(claim: str, kind: Kind, question: str) -> bool:
+    """Whether ``claim`` contains an answer of ``kind`` that the question did not already contain."""
+    if kind is Kind.FIGURE:
+        words = {w.lower() for w in WORD.findall(claim)}
+        return bool(figures(claim) - figures(question)) or bool(words & NUMBER_WORDS)
+    if kind is Kind.DATE:
+        words = {w.lower() for w in WORD.findall(claim)}
+        return bool(NUMBER.search(claim)) or bool(words & DATE_WORDS)
+    if kind is Kind.NAME:
+        return bool(_name_words(claim) - _name_words(question))
+    return True
+
+
+def copies(claim: str, prompt: str, window: int = COPY_WINDOW) -> bool:
+    """Whether ``claim`` repeats ``window`` or more consecutive words of ``prompt``."""
+    words = [w.lower() for w in WORD.findall(claim)]
+    prompt_words = [w.lower() for w in WORD.findall(prompt)]
+    grams = {tuple(prompt_words[i : i + window]) for i in range(len(prompt_words) - window + 1)}
+    return any(tuple(words[i : i + window]) in grams for i in range(len(words) - window + 1))
+
+
+@dataclass(frozen=True)
+class Check:
+    """One sentence's verdict: kept or withdrawn, and by which rule."""
+
+    sentence: Sentence
+    kept: bool
+    rule: str
+
+
+def _near_verbatim(claim: str, source: str) -> bool:
+    """Every content word and figure of the claim is in its source: a restatement, nothing added."""
+    return content_words(claim) <= content_words(source) and figures(claim) <= figures(source)
+
+
+def verify(
+    question: str,
+    grounded: Grounded,
+    evidence: Evidence,
+    prompt: str = "",
+    judge: Judge | None = None,
+) -> tuple[Grounded, list[Check]]:
+    """Withdraw the sentences of ``grounded`` whose meaning its citations do not carry; withdraw the
+    whole answer when no sentence answers ``question``. Returns the new result and every verdict."""
+    if grounded.status is not Status.ANSWERED:
+        return grounded, []
+    by_n = {c.n: c for c in grounded.citations}
+    chunks = {c.n: grounded.chunk(c.n) for c in grounded.citations}
+    kind = question_kind(question)
+    subject = names(question)
+    checks: list[Check] = []
+    for s in grounded.sentences:
+        if not s.citations:
+            checks.append(Check(s, True, "uncited"))  # no factual content (grounding decided)
+            continue
+        lead = " ".join(evidence.lead(chunks[n]) for n in s.citations)
+        if prompt and copies(s.text, prompt):
+            checks.append(Check(s, False, "copies the prompt"))
+        elif not names_supported(names(s.text), lead.lower()):
+            checks.append(Check(s, False, "names not in the cited sentence"))
+        else:
+            checks.append(Check(s, True, "lexical"))
+    answering = [
+        c
+        for c in checks
+        if c.kept and c.sentence.citations and gives_kind(c.sentence.text, kind, question)
+        and names_supported(subject, " ".join(evidence.lead(chunks[n]) for n in c.sentence.citations).lower())
+    ]  # fmt: skip
+    if not answering:
+        reason = f"no sentence gives the {kind} asked for about {' '.join(' '.join(n) for n in subject) or 'it'}"
+        checks = [replace(c, kept=False, rule=reason) if c.kept else c for c in checks]
+    elif judge is not None:
+        checks = [_judged(c, question, evidence, chunks, by_n, judge) for c in checks]
+    return _rebuild(grounded, checks), checks
+
+
+def _judged(
+    check: Check,
+    question: str,
+    evidence: Evidence,
+    chunks: dict[int, Chunk],
+    by_n: dict[int, Citation],
+    judge: Judge,
+) -> Check:
+    if not check.kept or not check.sentence.citations:
+        return check
+    source = " ".join(evidence.lead(chunks[n]) for n in check.sentence.citations)
+    if _near_verbatim(check.sentence.text, " ".join(by_n[n].text for n in check.sentence.citations)):
+        return check
+    if judge(source, question, check.sentence.text):
+        return replace(check, rule="model")
+    return replace(check, kept=False, rule="the model found the source does not say it")
+
+
+def _rebuild(grounded: Grounded, checks: Sequence[Check]) -> Grounded:
+    """Keep the verified sentences; drop citations nobody uses and renumber the rest 1..n."""
+    kept = [c.sentence for c in checks if c.kept]
+    withdrawn = tuple(c.sentence.text for c in checks if not c.kept)
+    used = sorted({n for s in kept for n in s.citations})
+    if not used:
+        return Grounded(Status.UNSUPPORTED, dropped=grounded.dropped + withdrawn)
+    renumber = {old: new for new, old in enumerate(used, 1)}
+    citations = tuple(replace(c, n=renumber[c.n]) for c in grounded.citations if c.n in renumber)
+    sentences = tuple(replace(s, citations=tuple(renumber[n] for n in s.citations)) for s in kept)
+    chunks = tuple(grounded.chunk(n) for n in used)
+    return Grounded(Status.ANSWERED, sentences, citations, grounded.dropped + withdrawn, chunks)
