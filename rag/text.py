@@ -81,9 +81,12 @@ def stem(word: str) -> str:
 
 
 def content_words(text: str) -> set[str]:
-    """Stemmed words that carry meaning (no stop words; single digits count: "6%" is a claim)."""
+    """Stemmed words that carry meaning (no stop words; single digits count: "6%" is a claim; a
+    capitalised month is a fact, not the modal verb "may")."""
     return {
-        stem(w.strip("'’")) for w in WORD.findall(text) if w.lower() not in STOPWORDS and (len(w) > 1 or w.isdigit())
+        stem(w.strip("'’"))
+        for w in WORD.findall(text)
+        if (w.lower() not in STOPWORDS or (w[0].isupper() and w.lower() in MONTHS)) and (len(w) > 1 or w.isdigit())
     }
 
 
@@ -96,17 +99,21 @@ def figures(text: str) -> set[str]:
 
 def names(sentence: str) -> list[tuple[str, ...]]:
     """Runs of capitalised words (proper names, products), lower-cased; a sentence's first word
-    counts only if it is not a common sentence opener."""
+    counts only if it is not a common sentence opener. A possessive ends its run: "Anthropic's CFO"
+    is two names, the owner and the role."""
     found: list[tuple[str, ...]] = []
     run: list[str] = []
-    for i, w in enumerate(TOKEN.findall(sentence)):
-        w = re.sub(r"['’]s$", "", w)
+    for i, token in enumerate(TOKEN.findall(sentence)):
+        w = re.sub(r"['’]s$", "", token)
         low = w.lower()
         is_name = w[:1].isupper() and low not in STOPWORDS and low not in MONTHS
         if i == 0 and (low in SENTENCE_OPENERS or low.endswith("ly")):
             is_name = False
         if is_name:
             run.append(low)
+            if w != token:  # possessive
+                found.append(tuple(run))
+                run = []
         elif run:
             found.append(tuple(run))
             run = []

@@ -53,8 +53,8 @@ class Kind(StrEnum):
 QUESTION_KINDS = (
     (Kind.FIGURE, re.compile(
         r"\b(how (much|many|large|big|long|far|fast|high|low)|by (how much|what (percentage|factor|amount)))\b|"
-        r"\bwhat (is|was|were|are)? ?(the )?(percentage|share|number|amount|proportion|portion|rate|size|count|"
-        r"valuation|revenue|price|cost|market cap\w*)\b",
+        r"\bwhat\b[^?]{0,40}?\b(percentage|share|number|amount|proportion|portion|rate|size|count|"
+        r"valuation|revenue|price|cost|market cap\w*|figure)\b",
         re.I,
     )),
     (Kind.DATE, re.compile(r"^\s*(since )?when\b|\b(what|which) (date|day|year|month|time)\b|\bsince when\b", re.I)),
@@ -78,11 +78,28 @@ def _name_words(text: str) -> set[str]:
     return {word for run in names(text) for word in run}
 
 
+VERSION = re.compile(r"([A-Za-z]+)([- ]?)(\d+(?:\.\d+)*)")  # GPT-5.1, Opus 4.5, V3.2
+
+
+def quantities(text: str) -> set[str]:
+    """The figures of ``text`` that are amounts, not part of a name or version: a number joined to a
+    word ("GPT-5.1", "V3") or following a name ("Claude Opus 4.5") is a version."""
+    name_words = _name_words(text)
+    versions = {
+        m.group(3) for m in VERSION.finditer(text) if m.group(2) != " " or m.group(1).lower() in name_words
+    }
+    return {f for f in figures(text) if f[:1].isdigit() and f not in versions}
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in WORD.findall(text)}
+
+
 def gives_kind(claim: str, kind: Kind, question: str) -> bool:
     """Whether ``claim`` contains an answer of ``kind`` that the question did not already contain."""
     if kind is Kind.FIGURE:
-        words = {w.lower() for w in WORD.findall(claim)}
-        return bool(figures(claim) - figures(question)) or bool(words & NUMBER_WORDS)
+        fresh = _words(claim) - _words(question)
+        return bool(quantities(claim) - figures(question)) or bool(fresh & NUMBER_WORDS)
     if kind is Kind.DATE:
         words = {w.lower() for w in WORD.findall(claim)}
         return bool(NUMBER.search(claim)) or bool(words & DATE_WORDS)

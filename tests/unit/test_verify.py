@@ -1,0 +1,149 @@
+"""Verification by meaning and derived figures, on hand-made passages (no model)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from rag.derive import asks_for_computation, derivable
+from rag.ground import Grounded, ground
+from rag.types import Sentence, Status
+from rag.verify import Kind, copies, gives_kind, question_kind, verify
+from tests.unit.helpers import BowEvidence, bow_embed, passages_from
+
+DOC = (
+    "Recently, OpenAI's CFO, Sarah Friar, backed government guarantees.\n"
+    "Anthropic, a startup founded by former OpenAI executives, released Claude Opus 4.5.\n"
+    "In March, Gemini had 350 million monthly active users, and by October it had 650 million.\n"
+    "The company said growth would continue. This executive joined OpenAI in May.\n"
+    "Fidji Simo leads OpenAI Applications.\n"
+)
+PROMPT = "Answer in one to three short sentences, in your own words, using only the passages."
+
+
+@pytest.fixture
+def world():
+    passages, chunks = passages_from(DOC, [[0], [1], [2], [3, 4], [5]])
+    return passages, BowEvidence(chunks)
+
+
+def checked(draft: str, question: str, world, judge=None):
+    passages, evidence = world
+    grounded = ground(draft, passages, bow_embed, evidence, question)
+    return verify(question, grounded, evidence, PROMPT, judge)
+
+
+def test_true_claim_that_answers_is_kept(world):
+    result, checks = checked("Sarah Friar is OpenAI's CFO [1].", "Who is OpenAI's CFO?", world)
+    assert result.status is Status.ANSWERED and [c.rule for c in checks] == ["lexical"]
+    assert "Sarah Friar" in result.text
+
+
+def test_role_swapped_to_another_organisation_is_withdrawn(world):
+    # Grounding alone accepts it: every name is in the paragraph window of a passage.
+    passages, evidence = world
+    assert ground("Sarah Friar is the CFO [1].", passages, bow_embed, evidence, "").status is Status.ANSWERED
+    result, _ = checked("Sarah Friar is the CFO [1].", "Who is the CFO of Anthropic?", world)
+    assert result.status is Status.UNSUPPORTED and not result.citations
+
+
+def test_claim_naming_what_its_sentence_does_not_is_withdrawn(world):
+    result, checks = checked("Sarah Friar is Anthropic's CFO [1].", "Who is Anthropic's CFO?", world)
+    assert result.status is Status.UNSUPPORTED
+    assert checks[0].rule == "names not in the cited sentence"
+
+
+def test_true_sentence_that_does_not_answer_is_withdrawn(world):
+    result, _ = checked("Anthropic released Claude Opus 4.5 [2].", "How many users does Anthropic have?", world)
+    assert result.status is Status.UNSUPPORTED
+
+
+def test_subject_named_just_before_the_cited_sentence_counts(world):
+    result, _ = checked("The executive joined OpenAI in May [4].", "When did the executive join OpenAI?", world)
+    assert result.status is Status.ANSWERED
+
+
+def test_copied_prompt_wording_is_withdrawn_and_citations_renumbered(world):
+    passages, evidence = world
+    first = ground("Anthropic released Claude Opus 4.5 [2].", passages, bow_embed, evidence, "")
+    second = ground("Sarah Friar is OpenAI's CFO [1].", passages, bow_embed, evidence, "")
+    copied = Sentence("Answer in one to three short sentences, in your own words.", (1,))
+    answer = Sentence(second.sentences[0].text, (2,))
+    both = Grounded(
+        Status.ANSWERED,
+        (copied, answer),
+        (first.citations[0], replace(second.citations[0], n=2)),
+        (),
+        (first.chunks[0], second.chunks[0]),
+    )
+    result, checks = verify("Who is OpenAI's CFO?", both, evidence, PROMPT)
+    assert [c.rule for c in checks] == ["copies the prompt", "lexical"]
+    assert result.status is Status.ANSWERED and result.text == "Sarah Friar is OpenAI's CFO [1]."
+    assert [c.n for c in result.citations] == [1] and "Friar" in result.citations[0].text
+    assert result.chunk(1) == second.chunks[0] and result.dropped == (copied.text,)
+
+
+def test_derived_difference_is_recomputed_and_kept(world):
+    question = "How many more monthly active users did Gemini have in October than in March?"
+    result, _ = checked("Gemini had 300 million more users in October [3].", question, world)
+    assert result.status is Status.ANSWERED and "650 million" in result.citations[0].text
+    wrong, _ = checked("Gemini had 310 million more users in October [3].", question, world)
+    assert wrong.status is Status.UNSUPPORTED
+    # Without a question asking for a computation, a figure the source does not give is not accepted.
+    plain, _ = checked("Gemini had 300 million users [3].", "How many users did Gemini have?", world)
+    assert plain.status is Status.UNSUPPORTED
+
+
+def test_model_judge_is_asked_only_for_non_verbatim_claims(world):
+    asked: list[str] = []
+
+    def judge(source: str, question: str, claim: str) -> bool:
+        asked.append(claim)
+        return False
+
+    verbatim, _ = checked("Fidji Simo leads OpenAI Applications [5].", "Who leads OpenAI Applications?", world, judge)
+    assert verbatim.status is Status.ANSWERED and asked == []
+    result, checks = checked(
+        "Simo is the boss of OpenAI Applications [5].", "Who leads OpenAI Applications?", world, judge
+    )
+    assert asked == ["Simo is the boss of OpenAI Applications."]
+    assert result.status is Status.UNSUPPORTED and checks[0].rule.startswith("the model")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who is the head of ChatGPT?", Kind.NAME),
+        ("Which publication reported it?", Kind.NAME),
+        ("How many people use it every week?", Kind.FIGURE),
+        ("What is OpenAI's valuation?", Kind.FIGURE),
+        ("When did she join?", Kind.DATE),
+        ("Since when has growth stalled?", Kind.DATE),
+        ("Why did Altman declare a Code Red?", Kind.OTHER),
+    ],
+)
+def test_question_kinds(question, kind):
+    assert question_kind(question) is kind
+
+
+def test_an_answer_must_add_what_the_question_lacks():
+    assert gives_kind("Nick Turley leads it.", Kind.NAME, "Who leads ChatGPT?")
+    assert not gives_kind("ChatGPT is led well.", Kind.NAME, "Who leads ChatGPT?")
+    assert gives_kind("Over 800 million.", Kind.FIGURE, "How many?")
+    assert not gives_kind("It has 5 million users.", Kind.FIGURE, "Does it have 5 million users?")
+    assert gives_kind("Since September.", Kind.DATE, "Since when?")
+
+
+def test_copies_needs_a_run_of_words():
+    assert copies("Please answer in one to three short sentences here.", PROMPT)
+    assert not copies("Answer in one sentence.", PROMPT)
+
+
+def test_derivable_arithmetic():
+    assert derivable("300", [350, 650]) and derivable("9", [22, 31])
+    assert derivable("85.7", [350, 300]) and not derivable("85.8", [350, 300])
+    assert not derivable("7", [350, 650]) and not derivable("300", [650])
+    assert asks_for_computation("How many more users did it have in October than in March?")
+    assert asks_for_computation("By how many percentage points did it rise?")
+    assert not asks_for_computation("How many users did it have in October?")
