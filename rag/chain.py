@@ -110,10 +110,7 @@ class Pipeline:
 
     def retriever(self, index: Index | None = None) -> Retriever:
         """The hybrid retriever over ``index`` (default: the current view), configured by the settings."""
-        s = self.settings
-        return Retriever(
-            index or self.index, self.embeddings, s.top_k, s.candidates, s.context_tokens, s.gate_threshold
-        )
+        return Retriever.configured(index or self.index, self.embeddings, self.settings)
 
     def retrieve(self, query: str, index: Index | None = None) -> Retrieval:
         """Passages for ``query`` and whether they pass the relevance gate."""

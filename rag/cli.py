@@ -206,6 +206,27 @@ def chat(llm: LlmOpt = None, embeddings: EmbOpt = None, config: ConfigOpt = None
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": final.plain_text}]
 
 
+def _eval_retrieval(settings: Settings, suite: Any, k: int, report: Path | None) -> None:
+    """``rag eval --retrieval-only``: where the cited passages land in the context, no chat model."""
+    from ingest.pipeline import prepare_index
+    from rag import eval as ev
+    from rag.embeddings import make_embeddings
+    from rag.retrieve import Retriever
+    from rag.store import Index
+
+    embedder = make_embeddings(settings)
+    prepare_index(settings)(embedder)
+    index = Index.load(settings)
+    retriever, documents = Retriever.configured(index, embedder, settings), ev.index_documents(index)
+    lines = [ev.retrieval_line(retriever, c, documents, k) for c in suite.cases if c.cite and not c.refuse]
+    for line in lines:
+        if line["missed"]:
+            typer.echo(f"{line['id']}: not in the context: {'; '.join(x[:70] for x in line['missed'])}")
+    typer.echo(json.dumps(ev.retrieval_summary(lines), indent=2))
+    if report is not None:
+        ev.write_jsonl(report / "retrieval.jsonl", lines)
+
+
 def _parse_thresholds(items: list[str]) -> dict[str, float]:
     out = {}
     for item in items:
@@ -229,6 +250,7 @@ def eval_cmd(
     threshold: Annotated[list[str] | None, typer.Option(help="metric=value, e.g. pass_rate=0.8 (repeatable)")] = None,
     k: Annotated[int, typer.Option("--k", help="k for retrieval hit@k")] = 4,
     tag: Annotated[list[str] | None, typer.Option(help="only cases with this tag, e.g. test (repeatable)")] = None,
+    retrieval_only: Annotated[bool, typer.Option(help="score retrieval alone, no chat model (seconds)")] = False,
     embeddings: EmbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -243,6 +265,9 @@ def eval_cmd(
     try:
         settings = _settings(config, embeddings=embeddings)
         suite = ev.load_suite(suite_file).tagged(tag or [])
+        if retrieval_only:
+            _eval_retrieval(settings, suite, k, report)
+            return
         thresholds = {**suite.thresholds, **_parse_thresholds(threshold or [])}
         base = None
         if baseline is not None:

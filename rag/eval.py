@@ -20,13 +20,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from rag.errors import InputError, RagError
+from rag.retrieve import Retriever
 from rag.scoring import (  # noqa: F401 - the public evaluation API, importable from rag.eval
     METRICS,
     CaseScore,
     Scorer,
     check_thresholds,
     compare_to_baseline,
+    locate,
     matches,
+    overlaps,
     percentile,
     score_case,
     stats,
@@ -146,7 +149,11 @@ def corpus_texts(project_root: Path, sources: Iterable[str]) -> dict[str, str]:
 def documents_of(pipeline: Any) -> dict[str, str]:
     """The extracted text of every document a ``Pipeline``'s index holds (what citations point into),
     as the index stores it, for scoring citations."""
-    index = pipeline.index
+    return index_documents(pipeline.index)
+
+
+def index_documents(index: Any) -> dict[str, str]:
+    """The extracted text of every document ``index`` holds, keyed by source."""
     texts = {source: index.document_text(source) for source in index.manifest.documents}
     return {source: text for source, text in texts.items() if text is not None}
 
@@ -278,3 +285,43 @@ def semantic_similarities(embeddings: Any, cases: list[Case], answers: list[Answ
     for k, (i, _, _) in enumerate(pairs):
         out[i] = round(float(vecs[k] @ vecs[len(pairs) + k]), 4)
     return out
+
+
+# -- retrieval only --------------------------------------------------------------------------------
+
+
+def retrieval_line(retriever: Retriever, case: Case, documents: dict[str, str], k: int) -> dict[str, Any]:
+    """Where the passages a case cites land in what retrieval gives the model, without any chat model:
+    the rank of the first passage that overlaps one (``rank``), whether it is within ``k``, and the
+    share of the case's ``cite`` passages that reach the context at all (``context_recall``)."""
+    from rag.chain import clean_history
+    from rag.condense import condense
+
+    rewritten = condense(case.question, clean_history([t.model_dump() for t in case.history]))
+    found = retriever.retrieve(rewritten or case.question)
+    given = [(p.source, p.start, p.end) for p in found.passages]
+    targets = locate(case.cite, documents)
+    reached = [any(overlaps(g, s) for g in given for s in spans) for spans in targets]
+    rank = next((i for i, g in enumerate(given, 1) if any(overlaps(g, s) for t in targets for s in t)), None)
+    return {
+        "id": case.id,
+        "question": case.question,
+        "query": rewritten or case.question,
+        "relevant": found.relevant,
+        "rank": rank,
+        "hit_at_k": rank is not None and rank <= k,
+        "context_recall": sum(reached) / len(reached),
+        "missed": [text for text, ok in zip(case.cite, reached, strict=True) if not ok],
+    }
+
+
+def retrieval_summary(lines: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """hit@k, MRR and context recall over the answerable cases that cite passages; gate pass rate."""
+    n = len(lines)
+    return {
+        "cases": n,
+        "hit_at_k": round(sum(x["hit_at_k"] for x in lines) / n, 4) if n else None,
+        "mrr": round(sum(1 / x["rank"] for x in lines if x["rank"]) / n, 4) if n else None,
+        "context_recall": round(sum(x["context_recall"] for x in lines) / n, 4) if n else None,
+        "gate_passed": round(sum(x["relevant"] for x in lines) / n, 4) if n else None,
+    }

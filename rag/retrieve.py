@@ -15,6 +15,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from rag.config import Settings
 from rag.store import Index
 from rag.types import Chunk, Passage
 
@@ -114,6 +115,12 @@ class Retriever:
     candidates: int = 20
     context_tokens: int = 180
     gate_threshold: float = 0.25
+
+    @classmethod
+    def configured(cls, index: Index, embeddings: Embeddings, settings: Settings) -> Retriever:
+        """A retriever with the settings' ``top_k``, ``candidates``, ``context_tokens`` and gate."""
+        s = settings
+        return cls(index, embeddings, s.top_k, s.candidates, s.context_tokens, s.gate_threshold)
 
     def retrieve(self, query: str) -> Retrieval:
         hits = hybrid_search(self.index, self.embeddings, query, self.candidates)

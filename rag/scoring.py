@@ -60,7 +60,7 @@ def locate(passages: Iterable[str], documents: dict[str, str]) -> list[list[Span
     return found
 
 
-def _overlaps(a: Span, b: Span) -> bool:
+def overlaps(a: Span, b: Span) -> bool:
     return a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
 
 
@@ -114,12 +114,12 @@ def score_case(
             if not spans:
                 reasons.append(f"cite passage not found in any document: {text[:60]!r}")
         if cited:
-            good = [c for c in cited if any(_overlaps(c, s) for spans in targets for s in spans)]
+            good = [c for c in cited if any(overlaps(c, s) for spans in targets for s in spans)]
             precision = len(good) / len(cited)
-        recall = sum(any(_overlaps(c, s) for c in cited for s in spans) for spans in targets) / len(targets)
+        recall = sum(any(overlaps(c, s) for c in cited for s in spans) for spans in targets) / len(targets)
         ranked = [(p.source, p.start, p.end) for p in answer.retrieved]
         rank = next(
-            (i for i, p in enumerate(ranked, 1) if any(_overlaps(p, s) for spans in targets for s in spans)), None
+            (i for i, p in enumerate(ranked, 1) if any(overlaps(p, s) for spans in targets for s in spans)), None
         )
         hit = rank is not None and rank <= k
         rr = 1.0 / rank if rank else 0.0
