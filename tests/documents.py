@@ -178,6 +178,7 @@ HOSTILE_HTML = """<!doctype html>
 <header class="site-header"><a href="/">Home</a> Site banner text</header>
 <nav><ul><li><a href="/a">Products</a></li><li><a href="/b">Support</a></li></ul></nav>
 <main>
+<div class="breadcrumbs">Docs / Valves / Maintenance</div>
 <h1>Valve maintenance</h1>
 <p>Close the <b>isolation valve</b> before removing the actuator.</p>
 <script>alert("never run")</script>
