@@ -20,6 +20,7 @@ OCR_DPI = 300
 MAX_RENDER_PIXELS = 40_000_000  # a scanned page is rendered at most this big (no decompression bombs)
 PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
 RUNNING_PAGES = 3
+_TERM = re.compile(r"^-{0,2}[A-Za-z_][A-Za-z0-9_.-]{1,39}$")  # one identifier or option, nothing else
 
 
 def _open(data: bytes, name: str) -> Any:
@@ -65,6 +66,18 @@ def _strip_chrome(lines: list[str], chrome: set[str]) -> list[str]:
         if i >= 0 and _chrome_key(lines[i]) in chrome:
             keep[i] = ""
     return keep
+
+
+def join_terms(paragraphs: list[str]) -> list[str]:
+    """A definition-list term printed on a line of its own ("HISTFILESIZE", "--login") joins the
+    description that follows, so the description's sentence names what it describes."""
+    out: list[str] = []
+    for paragraph in paragraphs:
+        if out and _TERM.match(out[-1]) and len(paragraph) >= 40 and paragraph[0].isupper():
+            out[-1] = f"{out[-1]} {paragraph}"
+        else:
+            out.append(paragraph)
+    return out
 
 
 def _page_text(page: Any) -> str:
@@ -153,7 +166,7 @@ def load_pdf(data: bytes, name: str) -> Extracted:
         chrome = _running_lines(pages)
         for number, lines in enumerate(pages, 1):
             builder.new_page(ocr=number in scanned)
-            for paragraph in unwrap_lines(_strip_chrome(lines, chrome)):
+            for paragraph in join_terms(unwrap_lines(_strip_chrome(lines, chrome))):
                 builder.paragraph(paragraph)
         if scanned and (why := ocr_missing()) is not None:
             pages = ", ".join(map(str, scanned[:10])) + (" ..." if len(scanned) > 10 else "")

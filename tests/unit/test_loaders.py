@@ -228,3 +228,18 @@ def test_unwrap_lines_joins_wrapped_lines_and_splits_at_short_ones():
         "that did not occur within double quotes for word split-ting. A short closing line.",
         "Next paragraph.",
     ]
+
+
+def test_a_definition_term_on_its_own_line_joins_its_description():
+    from ingest.pdf import join_terms
+
+    assert join_terms(["HISTFILESIZE", "The maximum number of lines contained in the history file.", "esac", "x"]) == [
+        "HISTFILESIZE The maximum number of lines contained in the history file.",
+        "esac",
+        "x",
+    ]
+    assert join_terms(["3.5.7 Word Splitting", "The shell scans the results of parameter expansion."])[0] == (
+        "3.5.7 Word Splitting"
+    )
+    extracted = load(docs.manual_pdf())
+    assert "HISTFILESIZE The maximum number of lines contained in the history file." in extracted.text
