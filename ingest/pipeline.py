@@ -252,13 +252,24 @@ def ingest(
     return report
 
 
-def prepare_index(settings: Settings, always: bool = True) -> Callable[[Embeddings], IngestReport | None]:
+def skipped_lines(report: IngestReport) -> list[str]:
+    """One line per file that could not be ingested: its name and why ("locked.pdf: ... password-protected")."""
+    return [f"{s.path.name} was not ingested: {s.reason}" for s in report.skipped]
+
+
+def prepare_index(
+    settings: Settings, always: bool = True, notify: Callable[[str], None] | None = None
+) -> Callable[[Embeddings], IngestReport | None]:
     """A ``Pipeline.load(prepare=...)`` hook: ingest the corpus folder (``always``), or only when
-    nothing was ingested yet. On an unchanged corpus that only hashes the files."""
+    nothing was ingested yet. On an unchanged corpus that only hashes the files. ``notify`` gets a
+    line for every file that could not be ingested (front ends show it; nothing is lost silently)."""
 
     def prepare(embeddings: Embeddings) -> IngestReport | None:
         if always or read_manifest(settings) is None:
-            return ingest(settings, embeddings, progress=False)
+            report = ingest(settings, embeddings, progress=False)
+            for line in skipped_lines(report) if notify else []:
+                notify(line)
+            return report
         return None
 
     return prepare

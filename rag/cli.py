@@ -34,6 +34,10 @@ def _settings(config: Path | None, **overrides: Any) -> Settings:
     return load_settings(config_file=config, **overrides)
 
 
+def _warn(line: str) -> None:
+    typer.secho(f"warning: {line}", fg=typer.colors.YELLOW, err=True)
+
+
 def _fail(exc: Exception) -> None:
     typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
     raise typer.Exit(2 if isinstance(exc, InputError) else 1)
@@ -138,7 +142,7 @@ def ask(
         settings = _settings(config, llm=llm, embeddings=embeddings)
         clean_question(question, settings.max_question_chars)  # fail fast, before loading any model
         turns = _read_history(history)
-        pipeline = Pipeline.load(settings, prepare=prepare_index(settings, always=False))
+        pipeline = Pipeline.load(settings, prepare=prepare_index(settings, always=False, notify=_warn))
         if not pipeline.index.chunks:
             raise IndexError_(
                 f"the index holds no documents. Add documents ({describe_supported()}) to {settings.corpus_dir} "
@@ -172,7 +176,7 @@ def chat(llm: LlmOpt = None, embeddings: EmbOpt = None, config: ConfigOpt = None
     try:
         settings = _settings(config, llm=llm, embeddings=embeddings)
         typer.echo(f"loading {settings.llm} ...", err=True)
-        pipeline = Pipeline.load(settings, prepare=prepare_index(settings))
+        pipeline = Pipeline.load(settings, prepare=prepare_index(settings, notify=_warn))
     except RagError as exc:
         _fail(exc)
         return
@@ -362,10 +366,13 @@ def serve(
     try:
         settings = _settings(config, llm=llm, host=host, port=port)
         typer.echo(f"loading {settings.llm} ...", err=True)
-        pipeline = Pipeline.load(settings, prepare=prepare_index(settings))
+        problems: list[str] = []  # files of the corpus that could not be read: told here and in the page
+        pipeline = Pipeline.load(settings, prepare=prepare_index(settings, notify=problems.append))
+        for line in problems:
+            _warn(line)
         from ui.app import build_app, launch
 
-        launch(build_app(settings, pipeline), settings)
+        launch(build_app(settings, pipeline, problems), settings)
     except RagError as exc:
         _fail(exc)
 

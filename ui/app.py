@@ -81,8 +81,10 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def build_app(settings: Settings, pipeline: Pipeline) -> gr.Blocks:
-    """Build the web chat around an already loaded pipeline (no model is loaded here)."""
+def build_app(settings: Settings, pipeline: Pipeline, problems: list[str] | None = None) -> gr.Blocks:
+    """Build the web chat around an already loaded pipeline (no model is loaded here). ``problems``:
+    files of the corpus that could not be ingested, shown in the page until the first question."""
+    startup_notice = "\n\n".join(WARNING + escape_markdown(p) for p in problems or [])
     feedback_path = settings.data_path / "feedback.jsonl"
 
     def render(turns: list[Turn]) -> tuple[list[dict[str, str]], str, str]:
@@ -185,7 +187,7 @@ def build_app(settings: Settings, pipeline: Pipeline) -> gr.Blocks:
                     submit_btn="Ask",
                     autofocus=True,
                 )
-                notice = gr.Markdown("", elem_id="rag-notice")
+                notice = gr.Markdown(startup_notice, elem_id="rag-notice")
                 with gr.Row():
                     new = gr.Button("New chat", elem_id="rag-new-chat", variant="secondary", size="sm")
                 with gr.Accordion("How this answer was made", open=False, elem_id="rag-details"):
