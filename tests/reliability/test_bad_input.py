@@ -125,7 +125,9 @@ def test_bad_files_are_reported_by_name_and_skipped(tmp_path: Path) -> None:
     assert text.returncode == 0 and "8 skipped" in text.stdout
     assert all(f"{name}:" in text.stderr for name in reasons)
     ask = rag(project, "ask", "How many people use ChatGPT every week?", "--json")
-    assert ask.returncode == 0 and "refused" in json.loads(ask.stdout)  # answered (fake models: maybe refused)
+    assert ask.returncode == 0, ask.stderr
+    # The question got past the (open) gate to the model; fake embeddings decide whether grounding keeps it.
+    assert json.loads(ask.stdout)["status"] in ("answered", "unsupported"), ask.stdout
 
 
 def test_a_huge_file_is_never_read_into_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -153,7 +155,8 @@ def test_corrupt_chroma_directory_names_the_fix_and_reset_recovers(indexed: Path
     assert reset.returncode == 0, reset.stderr
     assert json.loads(reset.stdout)["chunks_total"] > 50
     again = rag(indexed, "ask", "How many people use ChatGPT every week?", "--json")
-    assert again.returncode == 0 and "refused" in json.loads(again.stdout)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["status"] in ("answered", "unsupported"), again.stdout  # the model was asked
 
 
 def test_corrupt_manifest_names_the_fix_and_ingest_recovers(indexed: Path) -> None:
