@@ -201,6 +201,36 @@ def sentence_spans(
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
+# How small models spell a citation when not shown "[2]": "[source 2]", "[source id="2"]", "(Source 2)".
+SPELLED_MARKER = re.compile(
+    r"[\[(]\s*(?:source|passage)s?\s*(?:id\s*=\s*)?[\"']?(\d+(?:\s*(?:,|;|and)\s*\d+)*)[\"']?\s*[\])]", re.IGNORECASE
+)
+# "According to source 1, X." / "As stated in passages 1 and 2, X." → "X [1][2]."
+SOURCE_PREFIX = re.compile(
+    r"\b(?:according to|as (?:stated|mentioned|shown|noted) in|based on|from|in)\s+"
+    r"(?:(?:the\s+)?(?:information|data|text)\s+(?:in|from)\s+)?(?:the\s+)?(?:source|passage)s?\s*"
+    r"(?:\[)?(\d+(?:\s*(?:,|;|and)\s*\d+)*)(?:\])?\s*,\s*",
+    re.IGNORECASE,
+)
+
+
+def normalise_markers(text: str) -> str:
+    """Model output with every spelled-out citation turned into ``[n]`` markers at its sentence's end."""
+
+    def bracket(numbers: str) -> str:
+        return "".join(f"[{n}]" for n in re.findall(r"\d+", numbers))
+
+    text = SPELLED_MARKER.sub(lambda m: bracket(m.group(1)), text)
+    out = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        m = SOURCE_PREFIX.search(sentence)
+        if m:
+            rest = sentence[: m.start()] + sentence[m.end() :]
+            rest = rest[:1].upper() + rest[1:]
+            body, end = (rest[:-1], rest[-1]) if rest[-1:] in ".!?" else (rest, "")
+            sentence = f"{body.rstrip()} {bracket(m.group(1))}{end}"
+        out.append(sentence)
+    return " ".join(out)
 
 
 def strip_markers(text: str) -> str:
@@ -219,7 +249,7 @@ def parse_markers(sentence: str) -> tuple[str, list[int]]:
 def split_sentences(text: str) -> list[str]:
     """Model output into sentences; a marker written after the full stop moves inside its sentence
     ("It is big. [2] Next" → "It is big [2]." | "Next"), so it is never a sentence of its own."""
-    text = TRAILING_MARKERS.sub(r"\2\1", text.strip())
+    text = TRAILING_MARKERS.sub(r"\2\1", normalise_markers(text.strip()))
     return [text[s:e] for s, e in sentence_spans(text)]
 
 

@@ -100,3 +100,21 @@ def test_names_must_match_whole_words():
     assert names_supported([("sam", "altman")], "Altman's memo said GPT-5.1 shipped.")
     assert names_supported([("gpt-5",)], "OpenAI's GPT-5.1 model")
     assert not names_supported([("tur",)], "According to Nick Turley")
+
+
+def test_spelled_out_citations_become_markers():
+    from rag.text import normalise_markers
+
+    assert normalise_markers("$4 trillion [source 2]") == "$4 trillion [2]"
+    assert normalise_markers('Garlic [source id="2"].') == "Garlic [2]."
+    assert normalise_markers("It grew (Sources 1 and 3).") == "It grew [1][3]."
+    assert (
+        normalise_markers(
+            "According to the information in sources 1 and 3, about 630 came from Meta. Most work in ads."
+        )
+        == "About 630 came from Meta [1][3]. Most work in ads."
+    )
+    assert normalise_markers("It was in 2022, from 5 sources.") == "It was in 2022, from 5 sources."
+    assert split_sentences("According to source 1, revenue will exceed $20 billion.") == [
+        "Revenue will exceed $20 billion [1]."
+    ]
