@@ -172,7 +172,7 @@ class Pipeline:
         grounded = ground(draft, found.passages, self._embed, index, question)
         timings["ground_s"] = time.perf_counter() - g_start
         v_start = time.perf_counter()
-        grounded, _ = verify(question, grounded, index, SYSTEM_PROMPT, self.judge())
+        grounded, checks = verify(question, grounded, index, SYSTEM_PROMPT, self.judge())
         timings["verify_s"] = time.perf_counter() - v_start
         timings["total_s"] = time.perf_counter() - started
         yield Answer(
@@ -181,6 +181,7 @@ class Pipeline:
             citations=grounded.citations,
             draft=draft,
             dropped=grounded.dropped,
+            checks=tuple(f"{c.rule}: {c.sentence.text}" for c in checks),
             **common,
         )
 

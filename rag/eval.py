@@ -239,6 +239,8 @@ def result_line(case: Case, answer: Answer, score: CaseScore) -> dict[str, Any]:
         "error": answer.error,
         "retrieved": [p.span() for p in answer.retrieved],
         "draft": answer.draft,
+        "dropped": list(answer.dropped),
+        "checks": list(answer.checks),
         "tags": case.tags,
         "passed": score.passed,
         "scores": {k: v for k, v in score.__dict__.items() if k not in ("id", "passed", "reasons")},

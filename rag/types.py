@@ -213,6 +213,12 @@ class Answer:
     dropped: tuple[str, ...] = ()  # draft sentences removed as unsupported
     retrieved: tuple[Passage, ...] = ()  # the passages given to the model, in rank order
     error: str | None = None  # what went wrong, for ``status == error``
+    checks: tuple[str, ...] = ()  # verification verdicts, "rule: sentence", for every checked sentence
+
+    @property
+    def verified(self) -> bool:
+        """An answer whose every sentence passed verification (grounding, then meaning)."""
+        return self.status is Status.ANSWERED and bool(self.checks)
 
     def __post_init__(self) -> None:
         if self.status is not Status.ANSWERED and (self.sentences or self.citations):

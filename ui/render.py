@@ -88,11 +88,14 @@ def answer_markdown(answer: Answer, turn: int) -> str:
     if answer.refused:
         return f"{escape_markdown(answer.answer)}\n\n*{REFUSAL_NOTES[answer.status]}*"
     body = " ".join(_sentence_markdown(s, turn) for s in answer.sentences)
+    notes = []
     if answer.dropped:
         count = len(answer.dropped)
         what = "1 sentence" if count == 1 else f"{count} sentences"
-        body += f"\n\n*{what} of the draft removed: the sources did not support {'it' if count == 1 else 'them'}.*"
-    return body
+        notes.append(f"{what} of the draft removed: the sources did not support {'it' if count == 1 else 'them'}.")
+    if answer.verified:
+        notes.append("✓ Verified: each sentence says what the sentence it cites says.")
+    return body + "".join(f"\n\n*{note}*" for note in notes)
 
 
 def chat_messages(turns: Sequence[Turn], pending: str | None = None, draft: str = "") -> list[dict[str, str]]:
@@ -240,6 +243,8 @@ def check_summary(answer: Answer) -> str:
         return summaries[answer.status]
     if answer.dropped:
         return f"{len(answer.dropped)} unsupported sentence(s) removed; the rest confirmed"
+    if answer.verified:
+        return "every sentence confirmed by the passage it cites, and checked for meaning"
     return "every sentence confirmed by the passage it cites"
 
 

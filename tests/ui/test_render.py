@@ -203,3 +203,13 @@ def test_a_citation_without_pages_or_sections_shows_its_character_range():
     assert f"characters {START:,}–{START + len(SENTENCE):,}" in html and "page" not in html
     word = Citation(1, "corpus/notes.docx", START, START + len(SENTENCE), SENTENCE, 0.8, None, "Handbook > Wiring")
     assert ">Wiring</span>" in citation_html(word, DOC, 0)
+
+
+def test_a_verified_answer_says_so_and_a_withdrawn_claim_is_disclosed():
+    verified = answered(checks=("lexical: Over 800 million people use it every week.",))
+    assert "✓ Verified" in answer_markdown(verified, 0)
+    assert "checked for meaning" in details_markdown(verified)
+    assert "✓ Verified" not in answer_markdown(answered(), 0)  # nothing checked, nothing claimed
+    partly = answered(checks=("lexical: Over 800 million people use it every week.",), dropped=("Claude has 5 users.",))
+    md = answer_markdown(partly, 0)
+    assert "1 sentence of the draft removed" in md and "Claude has 5 users" not in md
