@@ -85,9 +85,7 @@ def quantities(text: str) -> set[str]:
     """The figures of ``text`` that are amounts, not part of a name or version: a number joined to a
     word ("GPT-5.1", "V3") or following a name ("Claude Opus 4.5") is a version."""
     name_words = _name_words(text)
-    versions = {
-        m.group(3) for m in VERSION.finditer(text) if m.group(2) != " " or m.group(1).lower() in name_words
-    }
+    versions = {m.group(3) for m in VERSION.finditer(text) if m.group(2) != " " or m.group(1).lower() in name_words}
     return {f for f in figures(text) if f[:1].isdigit() and f not in versions}
 
 
