@@ -45,7 +45,7 @@ class Settings(BaseModel):
     gate_threshold: float = Field(default=0.25, ge=-1, le=1, description="min cosine of the best passage")
     context_tokens: int = Field(default=180, ge=50, le=8000, description="token budget for sources")
     max_question_chars: int = Field(default=2000, ge=10)
-    verify_with_model: bool = Field(default=False, description="ask the chat model to confirm non-verbatim claims")
+    verify_with_model: bool = Field(default=True, description="ask the chat model to confirm non-verbatim claims")
 
     # Model backend.
     temperature: float = Field(default=0.0, ge=0, le=2)
