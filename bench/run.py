@@ -115,8 +115,10 @@ def run_benchmark(
     suite_path: Path | None = None,
     log: Log = stderr_log,
     command: str | None = None,
+    pdf: bool = True,
 ) -> dict[str, Any]:
-    """Run every phase, print the tables, write ``out`` and ``report.html`` beside it; return the results."""
+    """Run every phase, print the tables, write ``out`` and ``report.html`` beside it; return the results.
+    ``pdf=False`` leaves out the PDF phase (minutes of real embedding)."""
     from bench.naive import NaivePipeline
     from rag.eval import Scorer, documents_of, load_suite
 
@@ -169,8 +171,9 @@ def run_benchmark(
         if scales:
             log(f"[bench] scaling: our ingest and retrieval at {', '.join(f'{s}x' for s in scales)} ...")
             res["scaling"] = run_scaling(run.settings, emb, list(scales), run.questions, tmp, log)
-        log("[bench] pdf: ingest throughput of a real PDF manual ...")
-        res["pdf"] = run_pdf(run.settings, emb, tmp, log)
+        if pdf:
+            log("[bench] pdf: ingest throughput of a real PDF manual ...")
+            res["pdf"] = run_pdf(run.settings, emb, tmp, log)
         del pipeline
 
     res["meta"]["finished"] = datetime.now(UTC).isoformat(timespec="seconds")

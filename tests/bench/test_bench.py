@@ -103,7 +103,7 @@ def test_end_to_end_with_fake_models(tmp_path: Path) -> None:
         project_root=ROOT, env={}, llm="fake:Sam Altman declared a Code Red [1].", embeddings="fake:32"
     )
     out = tmp_path / "results.json"
-    res = run.run_benchmark(settings, cases=3, scales=[1, 2], out=out, log=lambda _: None)
+    res = run.run_benchmark(settings, cases=3, scales=[1, 2], out=out, log=lambda _: None, pdf=False)
     saved = json.loads(out.read_text())
     assert saved["ours"]["ingest"]["rerun"]["chunks_embedded"] == 0
     assert saved["ours"]["ingest"]["rerun"]["embedding_calls"] == 0
