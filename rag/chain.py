@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import Runnable
 
 from rag.backends import explain_failure, make_chat_model
 from rag.condense import condense
@@ -17,7 +18,7 @@ from rag.config import Settings
 from rag.embeddings import make_embeddings
 from rag.errors import InputError, ModelError
 from rag.ground import ground
-from rag.prompts import SYSTEM_PROMPT, build_messages, judge_messages
+from rag.prompts import JUDGE_TOKENS, SYSTEM_PROMPT, build_messages, judge_messages
 from rag.retrieve import Retrieval, Retriever
 from rag.store import Index
 from rag.text import strip_markers
@@ -68,6 +69,14 @@ def clean_history(history: Sequence[dict] | None) -> list[dict[str, str]]:
             raise InputError(f"history item {i} has no text 'content'")
         turns.append({"role": turn["role"], "content": strip_markers(content).strip()[:HISTORY_CHARS]})
     return turns[-HISTORY_TURNS:]
+
+
+def short_replies(llm: BaseChatModel, tokens: int) -> Runnable:
+    """``llm`` capped at ``tokens`` generated tokens, whatever its provider calls the limit."""
+    for limit in ("max_tokens", "num_predict", "max_new_tokens"):
+        if limit in type(llm).model_fields:
+            return llm.model_copy(update={limit: tokens})
+    return llm
 
 
 class Pipeline:
@@ -121,9 +130,11 @@ class Pipeline:
         if not self.settings.verify_with_model:
             return None
 
+        llm = short_replies(self.llm, JUDGE_TOKENS)
+
         def judge(source: str, question: str, claim: str) -> bool:
             try:
-                reply = self.llm.invoke(judge_messages(source, question, claim)).content
+                reply = llm.invoke(judge_messages(source, claim)).content
             except Exception as exc:  # noqa: BLE001 - a failed check is a backend failure like any other
                 raise ModelError(explain_failure(exc, self.model_name, self.settings)) from exc
             return isinstance(reply, str) and reply.strip().lower().startswith("yes")

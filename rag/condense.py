@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import re
 
-from rag.text import WORD, key_terms, names, split_sentences, strip_markers
+from rag.text import REFERRING, WORD, key_terms, names, split_sentences, strip_markers
 
-REFERRING = re.compile(
-    r"\b(he|she|it|they|him|her|his|hers|its|their|theirs|them|this|that|these|those|there|then|"
-    r"the same|the company|the model|the firm)\b",
-    re.IGNORECASE,
-)
 QUESTION_WORDS = frozenset(
     [
         "what",

@@ -42,14 +42,23 @@ def format_sources(passages: list[Passage]) -> str:
     return "Sources:\n" + "\n".join(blocks)
 
 
-JUDGE_PROMPT = """You check answers against a source text. Reply with one word, yes or no.
-Say yes only if the source states the answer's fact about the same subject, the same period and the same figure the question asks about."""
+# The verifier's prompt: one word out, so its worked examples (fictional, nothing a reader would
+# take for a fact) cannot leak into an answer. Chosen on dev material: 12 of 16 verdicts right, against
+# 8 of 16 (always "yes") for a plain "does the source say this?" question.
+JUDGE_PROMPT = """You are a careful fact checker. Reply with one word: yes or no.
+Examples:
+Source: Acme's CEO, Jane Roe, met Bolt founder Tim Poe in Paris last May.
+Claim: Tim Poe is Acme's CEO. -> no (the source gives that role to Jane Roe)
+Claim: Jane Roe met Tim Poe in Paris. -> yes
+Claim: Jane Roe founded Bolt. -> no (the source says Tim Poe founded Bolt)
+Claim: Jane Roe met Tim Poe in Berlin. -> no (wrong place)
+Claim: Jane Roe met Tim Poe last June. -> no (wrong period)"""
+JUDGE_TOKENS = 2  # "yes"/"no" and nothing after it
 
 
-def judge_messages(source: str, question: str, claim: str) -> list[BaseMessage]:
-    """A one-word yes/no check: does ``source`` state ``claim`` as an answer to ``question``?"""
-    text = f"Source: {inert(source)}\nQuestion: {inert(question)}\nAnswer: {inert(claim)}\nDoes the source say this? yes or no"
-    return [SystemMessage(JUDGE_PROMPT), HumanMessage(text)]
+def judge_messages(source: str, claim: str) -> list[BaseMessage]:
+    """A one-word check, in the shape of the prompt's examples: does ``source`` say ``claim``?"""
+    return [SystemMessage(JUDGE_PROMPT), HumanMessage(f"Source: {inert(source)}\nClaim: {inert(claim)} ->")]
 
 
 def build_messages(question: str, passages: list[Passage], history: list[dict[str, str]]) -> list[BaseMessage]:

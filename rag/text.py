@@ -22,7 +22,19 @@ MAX_SENTENCE_CHARS = 600
 
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*|\d+(?:[.,]\d+)*")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*|\d+(?:[.,]\d+)*|[^\w\s]")
+TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*(?:\.\d+)*|\d+(?:[.,]\d+)*|[^\w\s]")  # "GPT-3.5" is one token
+# Words that point back to something named earlier ("This executive ...", "It is ...").
+REFERRING = re.compile(
+    r"\b(he|she|it|they|him|her|his|hers|its|their|theirs|them|this|that|these|those|there|then|"
+    r"the same|the company|the model|the firm)\b",
+    re.IGNORECASE,
+)
+OPENING_WORDS = 6
+
+
+def refers_back(sentence: str) -> bool:
+    """Whether ``sentence`` opens by pointing at something named before it ("This executive, who ...")."""
+    return bool(REFERRING.search(" ".join(WORD.findall(sentence)[:OPENING_WORDS])))
 # NLTK's list, plus function words it lacks that carry no fact in an answer.
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | {
     "according", "also", "could", "may", "might", "must", "per", "since", "us", "whose", "would", "yes",

@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from rag.ground import Evidence, Grounded
-from rag.text import MONTHS, NUMBER, WORD, content_words, figures, names, names_supported
-from rag.types import Chunk, Citation, Sentence, Status
+from rag.text import MONTHS, NUMBER, WORD, content_words, figures, names, names_supported, refers_back
+from rag.types import Sentence, Status
 
 Judge = Callable[[str, str, str], bool]  # (source text, question, claim) -> does the source say it?
 
@@ -123,9 +123,37 @@ class Check:
     rule: str
 
 
-def _near_verbatim(claim: str, source: str) -> bool:
-    """Every content word and figure of the claim is in its source: a restatement, nothing added."""
-    return content_words(claim) <= content_words(source) and figures(claim) <= figures(source)
+TRIGRAM_COVERAGE = 0.7  # share of a claim's word triples found in its source for it to count as a restatement
+
+
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    words = [w.lower() for w in WORD.findall(text)]
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def restates(claim: str, source: str, question: str) -> bool:
+    """A claim that says nothing its source does not say, in the source's own order of words, about
+    nothing the question brings in that the source lacks ("every day" asked, "every week" written).
+    Such a claim needs no model check; anything else does."""
+    grams = _trigrams(claim)
+    covered = len(grams & _trigrams(source)) / len(grams) if grams else 1.0
+    said = content_words(source) | content_words(claim)
+    return (
+        covered >= TRIGRAM_COVERAGE
+        and content_words(claim) <= content_words(source)
+        and figures(claim) <= figures(source)
+        and content_words(question) <= said
+    )
+
+
+def what_it_cites(sentence: Sentence, grounded: Grounded, evidence: Evidence) -> str:
+    """The text a sentence's citations stand for: each cited sentence, with what comes just before it
+    when it opens by referring back ("This executive, who joined ..." names her one sentence earlier)."""
+    parts = []
+    for n in sentence.citations:
+        chunk = grounded.chunk(n)
+        parts.append(evidence.lead(chunk) if refers_back(chunk.text) else chunk.text)
+    return " ".join(parts)
 
 
 def verify(
@@ -139,19 +167,16 @@ def verify(
     whole answer when no sentence answers ``question``. Returns the new result and every verdict."""
     if grounded.status is not Status.ANSWERED:
         return grounded, []
-    by_n = {c.n: c for c in grounded.citations}
-    chunks = {c.n: grounded.chunk(c.n) for c in grounded.citations}
     kind = question_kind(question)
     subject = names(question)
+    cited = {s: what_it_cites(s, grounded, evidence) for s in grounded.sentences if s.citations}
     checks: list[Check] = []
     for s in grounded.sentences:
         if not s.citations:
             checks.append(Check(s, True, "uncited"))  # no factual content (grounding decided)
-            continue
-        lead = " ".join(evidence.lead(chunks[n]) for n in s.citations)
-        if prompt and copies(s.text, prompt):
+        elif prompt and copies(s.text, prompt):
             checks.append(Check(s, False, "copies the prompt"))
-        elif not names_supported(names(s.text), lead.lower()):
+        elif not names_supported(names(s.text), cited[s].lower()):
             checks.append(Check(s, False, "names not in the cited sentence"))
         else:
             checks.append(Check(s, True, "lexical"))
@@ -159,28 +184,21 @@ def verify(
         c
         for c in checks
         if c.kept and c.sentence.citations and gives_kind(c.sentence.text, kind, question)
-        and names_supported(subject, " ".join(evidence.lead(chunks[n]) for n in c.sentence.citations).lower())
+        and names_supported(subject, cited[c.sentence].lower())
     ]  # fmt: skip
     if not answering:
         reason = f"no sentence gives the {kind} asked for about {' '.join(' '.join(n) for n in subject) or 'it'}"
         checks = [replace(c, kept=False, rule=reason) if c.kept else c for c in checks]
     elif judge is not None:
-        checks = [_judged(c, question, evidence, chunks, by_n, judge) for c in checks]
+        checks = [_judged(c, question, cited, judge) for c in checks]
     return _rebuild(grounded, checks), checks
 
 
-def _judged(
-    check: Check,
-    question: str,
-    evidence: Evidence,
-    chunks: dict[int, Chunk],
-    by_n: dict[int, Citation],
-    judge: Judge,
-) -> Check:
+def _judged(check: Check, question: str, cited: dict[Sentence, str], judge: Judge) -> Check:
     if not check.kept or not check.sentence.citations:
         return check
-    source = " ".join(evidence.lead(chunks[n]) for n in check.sentence.citations)
-    if _near_verbatim(check.sentence.text, " ".join(by_n[n].text for n in check.sentence.citations)):
+    source = cited[check.sentence]
+    if restates(check.sentence.text, source, question):
         return check
     if judge(source, question, check.sentence.text):
         return replace(check, rule="model")

@@ -24,13 +24,14 @@ class ExplodingModel(GenericFakeChatModel):
 
 
 class RecordingModel(GenericFakeChatModel):
-    """A scripted model that also keeps the messages of every call, to assert on what it was given."""
+    """A scripted model that also keeps the messages of every call, to assert on what it was given
+    (streaming goes through ``_generate`` too)."""
 
     received: list = []
 
-    def _stream(self, messages, *args, **kwargs):
+    def _generate(self, messages, *args, **kwargs):
         self.received.append(list(messages))
-        yield from super()._stream(messages, *args, **kwargs)
+        return super()._generate(messages, *args, **kwargs)
 
 
 def scripted(*replies: str) -> RecordingModel:
@@ -39,7 +40,7 @@ def scripted(*replies: str) -> RecordingModel:
 
 @pytest.fixture
 def settings(project: Path):
-    s = load_settings(project_root=project, env={}, embeddings="fake:bow", gate_threshold=0.3)
+    s = load_settings(project_root=project, env={}, embeddings="fake:bow", gate_threshold=0.3, verify_with_model=False)
     ingest(s, BowEmbeddings(), progress=False)
     return s
 
@@ -148,3 +149,20 @@ def test_retrieval_alone_scores_where_cited_passages_land(settings):
     assert lines[0]["hit_at_k"] and lines[0]["rank"] >= 1 and lines[0]["context_recall"] == 1.0
     assert not lines[1]["hit_at_k"] and lines[1]["missed"] == ["Deutsche Bank, after tracking"]
     assert retrieval_summary(lines)["context_recall"] == 0.5
+
+
+def test_the_model_verifier_is_asked_and_its_no_withdraws_the_claim(settings):
+    verifying = settings.model_copy(update={"verify_with_model": True})
+    llm = scripted("Over 800 million people chat with ChatGPT every week [1].", "no")
+    p = Pipeline(verifying, Index.load(verifying), BowEmbeddings(), llm, "fake:test")
+    answer = p.answer("How many people chat with ChatGPT every week?")
+    assert len(llm.received) == 2  # the answer, then the one-word check
+    check = llm.received[1][-1].content
+    assert check.startswith("Source: ") and "800 million" in check and check.endswith("->")
+    assert answer.status is Status.UNSUPPORTED and answer.dropped
+    assert any(c.startswith("the model found") for c in answer.checks)
+    yes = scripted("Over 800 million people chat with ChatGPT every week [1].", "yes")
+    kept = Pipeline(verifying, Index.load(verifying), BowEmbeddings(), yes, "fake:test").answer(
+        "How many people chat with ChatGPT every week?"
+    )
+    assert kept.status is Status.ANSWERED and kept.verified and kept.checks[0].startswith("model:")
