@@ -33,6 +33,9 @@ from tests.integration.conftest import make_project
 pytestmark = pytest.mark.slow
 QUESTION = "Who is the head of ChatGPT?"
 MAX_TOKENS = 8
+# The 135M model stands in for a real one here; as its own yes/no judge (verify_with_model) it withdraws
+# nearly every answer, right or wrong, so these tests check generation and grounding without it.
+NO_JUDGE = {"verify_with_model": False}
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +91,10 @@ def backend(request, backends, project, llama):
     server, _ = llama
     with ollama_adapter(server) as ollama_url:
         env = {k: ollama_url if v == "ADAPTER" else v for k, v in env.items()}
-        yield spec, load_settings(project_root=project, env=env, llm=spec, max_tokens=MAX_TOKENS, timeout_s=60)
+        yield (
+            spec,
+            load_settings(project_root=project, env=env, llm=spec, max_tokens=MAX_TOKENS, timeout_s=60, **NO_JUDGE),
+        )
 
 
 def test_streams_and_honours_max_tokens(backend):

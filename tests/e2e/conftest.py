@@ -42,7 +42,11 @@ def serve(tmp: Path, llm: str, embeddings) -> Iterator[Served]:
 
     (tmp / "corpus").mkdir()
     shutil.copy(ARTICLE, tmp / "corpus" / ARTICLE.name)
-    settings = load_settings(project_root=tmp, env={}, llm=llm, host="127.0.0.1", port=free_port())
+    # No model as yes/no judge of claims (verify_with_model): a scripted model cannot answer "yes", and the
+    # 135M model withdraws nearly every answer, right or wrong. The page is what is tested here.
+    settings = load_settings(
+        project_root=tmp, env={}, llm=llm, host="127.0.0.1", port=free_port(), verify_with_model=False
+    )
     pipeline = Pipeline.load(settings, embeddings=embeddings, prepare=prepare_index(settings))
     app = build_app(settings, pipeline)
     _, url, _ = launch(app, settings, prevent_thread_lock=True, quiet=True)
