@@ -30,7 +30,7 @@ def test_upload_a_pdf_ask_and_open_the_cited_page(pdf_app, browser, tmp_path):  
     page.locator("#rag-upload input[type=file]").set_input_files(str(pdf))
     page.get_by_text("bash_manual.pdf is ready").wait_for()
 
-    page.fill("#rag-question textarea", "In Bash word splitting, which variable's characters are delimiters?")
+    page.fill("#rag-question textarea", "What does the shell treat as delimiters when it splits words?")
     page.keyboard.press("Enter")
     page.wait_for_selector("details.rag-turn")
     page.locator(f"{BOT} a.rag-cite").first.click()
