@@ -106,6 +106,37 @@ def gives_kind(claim: str, kind: Kind, question: str) -> bool:
     return True
 
 
+PERIOD = re.compile(
+    r"\b(every|each|per|this|next|last|past|previous|coming)\s+(day|week|month|quarter|year)s?\b|"
+    r"\b(daily|weekly|monthly|quarterly|yearly|annually|annual)\b|\b(1[89]\d\d|20\d\d)\b",
+    re.IGNORECASE,
+)
+ADVERB_UNITS = {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter", "yearly": "year"}
+SAME_MODIFIER = {"each": "every", "per": "every", "past": "last", "previous": "last"}
+
+
+def periods(text: str) -> set[str]:
+    """The periods ``text`` speaks of, normalised: "every week" = "weekly", "past month" = "last month",
+    and years ("2022"); month names are figures already."""
+    found = set()
+    for m in PERIOD.finditer(text):
+        modifier, unit, adverb, year = (g.lower() if g else g for g in m.groups())
+        if year:
+            found.add(year)
+        elif adverb:
+            found.add(f"every {ADVERB_UNITS.get(adverb, 'year')}")
+        else:
+            found.add(f"{SAME_MODIFIER.get(modifier, modifier)} {unit}")
+    return found
+
+
+def covers_periods(question: str, source: str) -> bool:
+    """Whether every period the question asks about ("every month", "next year", "2024") is one the
+    cited text speaks of: "800 million every week" does not answer "how many every month"."""
+    wanted = periods(question)
+    return wanted <= periods(source)
+
+
 def copies(claim: str, prompt: str, window: int = COPY_WINDOW) -> bool:
     """Whether ``claim`` repeats ``window`` or more consecutive words of ``prompt``."""
     words = [w.lower() for w in WORD.findall(claim)]
@@ -184,10 +215,11 @@ def verify(
         c
         for c in checks
         if c.kept and c.sentence.citations and gives_kind(c.sentence.text, kind, question)
-        and names_supported(subject, cited[c.sentence].lower())
+        and names_supported(subject, cited[c.sentence].lower()) and covers_periods(question, cited[c.sentence])
     ]  # fmt: skip
     if not answering:
-        reason = f"no sentence gives the {kind} asked for about {' '.join(' '.join(n) for n in subject) or 'it'}"
+        about = " ".join(" ".join(n) for n in subject) or "it"
+        reason = f"no sentence gives the {kind} asked for about {about} {' '.join(sorted(periods(question)))}".strip()
         checks = [replace(c, kept=False, rule=reason) if c.kept else c for c in checks]
     elif judge is not None:
         checks = [_judged(c, question, cited, judge) for c in checks]

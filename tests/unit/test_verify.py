@@ -147,3 +147,16 @@ def test_derivable_arithmetic():
     assert asks_for_computation("How many more users did it have in October than in March?")
     assert asks_for_computation("By how many percentage points did it rise?")
     assert not asks_for_computation("How many users did it have in October?")
+
+
+def test_the_question_period_must_be_the_cited_one():
+    from rag.verify import covers_periods, periods
+
+    assert periods("How many people use it weekly, and in 2022?") == {"every week", "2022"}
+    week = "Over 800 million people chat with it every week."
+    assert covers_periods("How many people use it every week?", week)
+    assert covers_periods("How many weekly users does it have?", week)
+    assert not covers_periods("How many people use it every month?", week)
+    assert not covers_periods("What will revenue be next year?", "Revenue will exceed $20 billion this year.")
+    assert covers_periods("How much did it rise over the past month?", "Over the past month, it rose 11%.")
+    assert covers_periods("Who leads it?", week)  # no period asked, nothing to match
