@@ -8,7 +8,9 @@ import pytest
 
 from ingest.pipeline import prepare_index
 from rag.chain import Pipeline
-from rag.eval import check_case, load_suite, run_suite, suite_params, summarize
+from rag.eval import check_case, check_thresholds, load_suite, run_suite, suite_params, summarize
+from rag.prompts import SYSTEM_PROMPT
+from rag.verify import copies
 from tests.integration.conftest import ROOT, settings_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.default_model]
@@ -52,6 +54,8 @@ def test_acceptance_anthropic_valuation_is_refused(pipeline):
 
 
 def test_golden_subset(pipeline):
+    """The subset must meet the golden suite's own thresholds (set just under the measured figures), and
+    no answer, kept or withdrawn, may repeat the system prompt's wording."""
     suite = load_suite(ROOT / "evals" / "golden.yaml")
     by_id = {c.id: c for c in suite.cases}
     assert set(SUBSET) <= set(by_id), set(SUBSET) - set(by_id)
@@ -60,9 +64,9 @@ def test_golden_subset(pipeline):
     summary = summarize(scores, answers)
     failures = [f"{s.id}: {a.answer!r} {s.reasons}" for s, a in zip(scores, answers, strict=True) if not s.passed]
     print(summary, *failures, sep="\n")
-    assert summary["answer_correctness"] >= 0.75, failures
-    assert summary["refusal_accuracy"] >= 0.8, failures
-    assert summary["citation_precision"] >= 0.8, failures
+    assert check_thresholds(summary, suite.thresholds) == [], failures
+    copied = [a.draft for a in answers if copies(a.draft, SYSTEM_PROMPT) or copies(a.answer, SYSTEM_PROMPT)]
+    assert copied == []
 
 
 @pytest.mark.parametrize("case", suite_params(ROOT / "evals" / "smoke.yaml"))
