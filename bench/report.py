@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.tables import TEMPLATES, VERDICT, comparison_rows, machine_line, notes
+from bench.tables import TEMPLATES, page_context
 from rag.report import GREY, NAIVE, OURS, Line, bar_chart, ecdf, line_chart, render, svg
 
 
@@ -109,13 +109,7 @@ def html_page(res: dict[str, Any]) -> str:
     return render(
         TEMPLATES,
         "report.html.j2",
-        res=res,
-        meta=res["meta"],
-        machine=machine_line(res),
-        comparison=comparison_rows(res),
-        notes=notes(res),
-        targets=res["targets"],
-        verdict=VERDICT,
+        **page_context(res),
         latency_charts=[svg(c) for c in latency_charts(res)],
         quality_chart=svg(quality_chart(res)),
         scaling_charts=[svg(c) for c in scaling_charts(res)],

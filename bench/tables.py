@@ -211,21 +211,22 @@ def machine_line(res: dict[str, Any]) -> str:
     )
 
 
+def page_context(res: dict[str, Any]) -> dict[str, Any]:
+    """What every benchmark template gets: the results, the machine, the comparison, notes and targets."""
+    return {
+        "res": res,
+        "meta": res["meta"],
+        "machine": machine_line(res),
+        "comparison": comparison_rows(res),
+        "notes": notes(res),
+        "targets": res["targets"],
+        "verdict": VERDICT,
+    }
+
+
 def readme_section(res: dict[str, Any]) -> str:
     """The figures section of ``bench/README.md``, markers included."""
-    body = render(
-        TEMPLATES,
-        "readme.md.j2",
-        res=res,
-        meta=res["meta"],
-        machine=machine_line(res),
-        comparison=comparison_rows(res),
-        notes=notes(res),
-        targets=res["targets"],
-        verdict=VERDICT,
-        scaling_head=SCALING_HEAD,
-        scaling=scaling_rows(res),
-    )
+    body = render(TEMPLATES, "readme.md.j2", **page_context(res), scaling_head=SCALING_HEAD, scaling=scaling_rows(res))
     return f"{README_START}\n{body.strip()}\n{README_END}"
 
 

@@ -8,6 +8,11 @@ from typing import Any
 from rag.text import parse_markers, split_sentences
 from rag.types import Answer, Citation, Sentence, Status
 
+# The ``rag ask --json`` contract (README, "Command line"): every field, written out independently of the code.
+ASK_JSON_KEYS = frozenset(
+    {"question", "rewritten_question", "answer", "refused", "status", "citations", "timings", "model"}
+)
+
 
 def sentences_of(text: str) -> tuple[Sentence, ...]:
     """``"A [1]. B [2, 3]."`` → the sentences with their citation numbers (test input only)."""

@@ -15,6 +15,7 @@ import pytest
 from ingest.pipeline import ingest, prepare_index
 from rag.chain import Pipeline, Token
 from rag.types import Status
+from tests.factories import ASK_JSON_KEYS
 from tests.integration.conftest import ROOT, settings_for
 
 pytestmark = pytest.mark.slow
@@ -113,16 +114,7 @@ def test_cli_ingest_and_ask_json_round_trip(tmp_path: Path):
     out = run("ask", "What did she support?", "--history", str(history), "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {
-        "question",
-        "rewritten_question",
-        "answer",
-        "refused",
-        "status",
-        "citations",
-        "timings",
-        "model",
-    }
+    assert set(data) == ASK_JSON_KEYS
     assert data["model"] == SMALL and "friar" in data["rewritten_question"].lower()
     assert data["status"] == "answered" and data["refused"] is False, data
     assert any("Sarah Friar" in c["text"] and "government guarantees" in c["text"] for c in data["citations"])

@@ -12,6 +12,7 @@ from rag.config import load_settings
 from rag.errors import InputError
 from rag.store import Index
 from rag.types import Answer, Status
+from tests.factories import ASK_JSON_KEYS
 from tests.unit.helpers import BowEmbeddings
 
 
@@ -56,16 +57,7 @@ def test_grounded_answer_matches_the_json_contract(settings, article_text):
     answer = events[-1]
     assert isinstance(answer, Answer) and not answer.refused
     data = answer.to_json()
-    assert set(data) == {
-        "question",
-        "rewritten_question",
-        "answer",
-        "refused",
-        "status",
-        "citations",
-        "timings",
-        "model",
-    }
+    assert set(data) == ASK_JSON_KEYS
     assert data["status"] == "answered" and data["refused"] is False
     assert set(data["timings"]) >= {"retrieve_s", "ttft_s", "total_s"}
     (c,) = data["citations"]
