@@ -61,7 +61,10 @@ def app(tmp_path_factory) -> Iterator[App]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    settings = load_settings(project_root=root, env={}, embeddings="fake:bow", gate_threshold=0.3, port=port)
+    # No model judge of claims (verify_with_model): a scripted model cannot answer its yes/no question.
+    settings = load_settings(
+        project_root=root, env={}, embeddings="fake:bow", gate_threshold=0.3, port=port, verify_with_model=False
+    )
     ingest(settings, BowEmbeddings(), progress=False)
     pipeline = Pipeline(settings, Index.load(settings), BowEmbeddings(), scripted(), "fake:test")
     blocks = build_app(settings, pipeline)
