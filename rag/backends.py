@@ -190,13 +190,13 @@ def explain_failure(exc: Exception, spec: str, settings: Settings) -> str:
     in its error body are redacted, and the detail is cut short."""
     name = exc.__class__.__name__
     text = redact(str(exc), settings)[:MAX_DETAIL]
-    if name in ("AuthenticationError", "PermissionDeniedError") or "401" in text:
+    if "AuthenticationError" in name or "PermissionDenied" in name or "401" in text:  # also OpenAI*Error
         return f"{spec}: the server rejected the API key; check OPENAI_API_KEY (or the server's key)"
     if "Timeout" in name or "timed out" in text.lower():
         return f"{spec}: no answer within {settings.timeout_s:g} s (timeout_s); is the server overloaded or stuck?"
-    if name in ("APIConnectionError", "ConnectError", "ConnectionError") or "connect" in text.lower():
+    if "ConnectionError" in name or name == "ConnectError" or "connect" in text.lower():
         return f"{spec}: cannot connect to the model server; is it running at the configured URL?"
-    if name == "NotFoundError" or "404" in text:
+    if name.endswith("NotFoundError") or "404" in text:
         return f"{spec}: the server does not know this model; check the model name"
     return f"{spec} failed: {name}: {text}"
 

@@ -7,8 +7,6 @@ The model still sees the real conversation as chat turns.
 
 from __future__ import annotations
 
-import re
-
 from rag.text import REFERRING, WORD, key_terms, names, split_sentences, strip_markers
 
 QUESTION_WORDS = frozenset(

@@ -60,3 +60,13 @@ def test_failure_messages_never_carry_credentials(tmp_path):
     for secret in ("zz-configured-key", "other-1", "sk-abcdefgh12"):
         assert secret not in message
     assert len(explain_failure(RuntimeError("x" * 5000), "openai:m", settings)) < 400
+
+
+def test_renamed_client_errors_are_still_recognised(tmp_path):
+    from rag.backends import explain_failure
+
+    settings = load_settings(project_root=tmp_path, env={})
+    forbidden = type("OpenAIPermissionDeniedError", (Exception,), {})("Error code: 403 - forbidden")
+    assert "rejected the API key" in explain_failure(forbidden, "openai:m", settings)
+    missing = type("OpenAINotFoundError", (Exception,), {})("no such model")
+    assert "does not know this model" in explain_failure(missing, "openai:m", settings)
