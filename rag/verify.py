@@ -211,12 +211,14 @@ def verify(
             checks.append(Check(s, False, "names not in the cited sentence"))
         else:
             checks.append(Check(s, True, "lexical"))
-    answering = [
-        c
-        for c in checks
-        if c.kept and c.sentence.citations and gives_kind(c.sentence.text, kind, question)
-        and names_supported(subject, cited[c.sentence].lower()) and covers_periods(question, cited[c.sentence])
-    ]  # fmt: skip
+    kept = [c for c in checks if c.kept and c.sentence.citations]
+    # The answer as a whole must address the question: some sentence gives the kind asked for, and what
+    # the kept sentences cite, together, names the question's subject and its periods (a two-part
+    # question is often answered in two sentences citing two passages).
+    together = " ".join(cited[c.sentence] for c in kept)
+    answering = [c for c in kept if gives_kind(c.sentence.text, kind, question)]
+    if not (names_supported(subject, together.lower()) and covers_periods(question, together)):
+        answering = []
     if not answering:
         about = " ".join(" ".join(n) for n in subject) or "it"
         reason = f"no sentence gives the {kind} asked for about {about} {' '.join(sorted(periods(question)))}".strip()

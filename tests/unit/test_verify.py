@@ -160,3 +160,12 @@ def test_the_question_period_must_be_the_cited_one():
     assert not covers_periods("What will revenue be next year?", "Revenue will exceed $20 billion this year.")
     assert covers_periods("How much did it rise over the past month?", "Over the past month, it rose 11%.")
     assert covers_periods("Who leads it?", week)  # no period asked, nothing to match
+
+
+def test_a_two_part_question_may_be_answered_across_sentences(world):
+    question = "Who is OpenAI's CFO, and how many monthly active users did Gemini have by October?"
+    draft = "Sarah Friar is OpenAI's CFO [1]. Gemini had 650 million monthly active users by October [3]."
+    result, _ = checked(draft, question, world)
+    assert result.status is Status.ANSWERED and len(result.sentences) == 2
+    only_one, _ = checked("Sarah Friar is OpenAI's CFO [1].", question, world)
+    assert only_one.status is Status.UNSUPPORTED  # Gemini, asked about, is nowhere in what is cited
