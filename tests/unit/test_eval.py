@@ -284,15 +284,17 @@ def test_html_report_is_self_contained_and_escapes_hostile_text():
     assert len(ids) == len(set(ids))  # charts on one page do not share element ids
 
 
-def test_golden_thresholds_sit_near_the_measured_values():
-    suite = load_suite(ROOT / "evals" / "golden.yaml")
-    assert suite.thresholds["answer_correctness"] >= 0.86
-    assert suite.thresholds["citation_precision"] >= 0.90
-    assert suite.thresholds["refusal_accuracy"] >= 0.93
-    assert suite.case_citation_precision == 1.0
-
-
 BASELINE = ROOT / "evals" / "baselines" / "golden-qwen2.5-1.5b.json"
+
+
+def test_golden_thresholds_sit_near_the_measured_values():
+    """Each quality threshold sits at most 0.05 under what the committed run measured: low enough to
+    pass on a rerun, high enough that a real regression fails."""
+    suite = load_suite(ROOT / "evals" / "golden.yaml")
+    measured = json.loads(BASELINE.read_text())
+    for metric in ("answer_correctness", "citation_precision", "refusal_accuracy"):
+        assert measured[metric] - 0.05 <= suite.thresholds[metric] <= measured[metric], metric
+    assert suite.case_citation_precision == 1.0
 
 
 @pytest.mark.skipif(not BASELINE.exists(), reason="no committed golden baseline yet")
