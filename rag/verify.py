@@ -8,12 +8,14 @@ sentence that does not answer the question, and the prompt's own wording echoed 
 
 Cheap lexical checks settle the clear cases, in order:
 1. a sentence that repeats the system prompt is withdrawn;
-2. a claim's names must occur in the sentence it cites or just before it (not merely in the paragraph);
-3. the answer must have the kind the question asks for (a name for "who", a figure for "how many",
+2. a claim's names must occur in the sentence it cites (or the one before, when the cited sentence
+   opens by referring back: "This executive ..."), not merely somewhere in the paragraph;
+3. the answer must give the kind the question asks for (a name for "who", a figure for "how many",
    a date for "when"), one the question did not already contain;
-4. the question's own names (its subject) must occur where that answering sentence's citation lies.
-What passes all four and is not a near-verbatim restatement of its source goes to ``judge`` (the chat
-model with a one-word yes/no prompt), when one is configured.
+4. what the answer's sentences cite, together, must name the question's own subject and speak of the
+   period it asks about ("every month" is not answered by a figure for "every week").
+A claim that passes and is not a restatement of its source in the source's own words goes to ``judge``
+(the chat model with a one-word yes/no prompt), when one is configured.
 """
 
 from __future__ import annotations
