@@ -158,3 +158,23 @@ def test_the_model_verifier_is_asked_and_its_no_withdraws_the_claim(settings):
         "How many people chat with ChatGPT every week?"
     )
     assert kept.status is Status.ANSWERED and kept.verified and kept.checks[0].startswith("model:")
+
+
+def test_grounding_reuses_the_vectors_chroma_stores(settings):
+    import numpy as np
+
+    class Counting(BowEmbeddings):
+        texts: list[str] = []
+
+        def embed_documents(self, texts):
+            self.texts.extend(texts)
+            return super().embed_documents(texts)
+
+    index = Index.load(settings)
+    chunk = index.chunks[5]
+    assert np.allclose(index.vector(chunk), BowEmbeddings().embed_documents([chunk.text])[0], atol=1e-6)
+    counting = Counting()
+    p = Pipeline(settings, index, counting, scripted("Over 800 million people chat with ChatGPT every week [1]."), "f")
+    answer = p.answer("How many people chat with ChatGPT every week?")
+    assert answer.status is Status.ANSWERED
+    assert counting.texts == ["Over 800 million people chat with ChatGPT every week."]  # the claim only
