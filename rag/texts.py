@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from rag.config import Settings
@@ -66,18 +67,22 @@ def read_text(settings: Settings, sha256: str) -> str | None:
         return None
 
 
-def prune_texts(settings: Settings, keep: set[str]) -> int:
-    """Delete stored texts no manifest document refers to (and temp files a crash left); returns the count."""
-    folder = texts_path(settings)
+def _prune(folder: Path, stale: Callable[[Path], bool]) -> int:
+    """Delete the files of ``folder`` that are temp files a crash left or ``stale``; returns the count."""
     if not folder.is_dir():
         return 0
     removed = 0
     for path in folder.iterdir():
-        if path.name.startswith(".text") or (path.suffix == ".txt" and path.stem not in keep):
+        if path.name.startswith(".text") or stale(path):
             with contextlib.suppress(OSError):
                 path.unlink()
                 removed += 1
     return removed
+
+
+def prune_texts(settings: Settings, keep: set[str]) -> int:
+    """Delete stored texts no manifest document refers to (and temp files a crash left); returns the count."""
+    return _prune(texts_path(settings), lambda path: path.suffix == ".txt" and path.stem not in keep)
 
 
 def originals_path(settings: Settings) -> Path:
@@ -111,14 +116,5 @@ def keep_original(settings: Settings, sha256: str, source: Path) -> None:
 
 
 def prune_originals(settings: Settings, keep: set[str]) -> int:
-    """Delete kept originals no manifest document refers to."""
-    folder = originals_path(settings)
-    if not folder.is_dir():
-        return 0
-    removed = 0
-    for path in folder.iterdir():
-        if path.name.startswith(".text") or path.name.split(".")[0] not in keep:
-            with contextlib.suppress(OSError):
-                path.unlink()
-                removed += 1
-    return removed
+    """Delete kept originals no manifest document refers to; returns the count."""
+    return _prune(originals_path(settings), lambda path: path.name.split(".")[0] not in keep)
