@@ -90,6 +90,7 @@ class Pipeline:
         self.embeddings = embeddings
         self.llm = llm
         self.model_name = model_name
+        self._judge = self._make_judge()  # built once: a capped copy of the chat model, not one per question
 
     @classmethod
     def load(
@@ -127,6 +128,9 @@ class Pipeline:
 
     def judge(self) -> Judge | None:
         """The chat model as a yes/no verifier of claims, when ``verify_with_model`` is on."""
+        return self._judge
+
+    def _make_judge(self) -> Judge | None:
         if not self.settings.verify_with_model:
             return None
 
