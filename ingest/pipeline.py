@@ -1,4 +1,9 @@
-"""Idempotent, atomic ingest: only new or changed documents are embedded; removed ones are deleted."""
+"""Idempotent, atomic ingest: only new or changed documents are embedded; removed ones are deleted.
+
+With a shared store (``RAG_CHROMA_URL``) several replicas may ingest at once: each commits only the
+documents it changed, and deletes only the chunks and texts of the versions it replaced or removed
+itself (never those of a document the manifest lists when it deletes them).
+"""
 
 from __future__ import annotations
 
@@ -22,13 +27,12 @@ from rag.errors import IndexError_
 from rag.store import (
     DocEntry,
     Manifest,
-    manifest_path,
+    ManifestStore,
+    manifest_store,
     open_client,
     open_collection,
-    read_manifest,
-    write_manifest,
 )
-from rag.texts import has_text, keep_original, prune_originals, prune_texts, write_text
+from rag.texts import keep_original, prune_originals
 from rag.types import Chunk, Document
 
 BATCH = 128
@@ -78,9 +82,15 @@ class Unchanged:
 
 
 def _load_all(
-    files: list[Path], settings: Settings, old_docs: dict[str, DocEntry], report: IngestReport, progress: bool
+    files: list[Path],
+    settings: Settings,
+    old_docs: dict[str, DocEntry],
+    report: IngestReport,
+    progress: bool,
+    stored: set[str],
 ) -> list[Document | Unchanged]:
-    """Hash every file first; parse only new or changed ones (or one whose stored text is missing)."""
+    """Hash every file first; parse only new or changed ones (or one whose stored text is missing:
+    ``stored`` holds the hashes whose texts are in the text store)."""
     out: list[Document | Unchanged] = []
     with tqdm(files, desc="reading", unit="file", disable=not progress) as bar:
         for path in bar:
@@ -90,7 +100,7 @@ def _load_all(
                 data = read_document_bytes(path)
                 sha = hashlib.sha256(data).hexdigest()
                 previous = old_docs.get(source)
-                if previous is not None and previous.sha256 == sha and has_text(settings, sha):
+                if previous is not None and previous.sha256 == sha and sha in stored:
                     keep_original(settings, sha, path)  # no-op unless an older index lacks it
                     out.append(Unchanged(source, previous))
                     continue
@@ -153,11 +163,27 @@ def _delete_unowned(collection: Any, manifest: Manifest) -> int:
     return len(stale)
 
 
-def _reset_store(settings: Settings) -> Any:
+def _delete_replaced(collection: Any, store: ManifestStore, dropped: set[tuple[str, str]]) -> tuple[int, Manifest]:
+    """Shared store: delete the chunks of the (source, sha256) versions this ingest replaced or removed,
+    except those the manifest lists again when read just before deleting (another replica committed
+    that version meanwhile). Chunks of other documents, or stored by another replica's ingest that has
+    not committed yet, are never touched. Returns the count and the manifest it checked against."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for source, sha in sorted(dropped):
+        where = {"$and": [{"source": source}, {"doc_sha256": sha}]}
+        found[(source, sha)] = collection.get(where=where, include=[])["ids"]
+    current = store.read() or Manifest(embedding_model="", documents={})
+    stale = [cid for pair, ids in found.items() if not current.owns(*pair) for cid in ids]
+    for i in range(0, len(stale), 1000):
+        collection.delete(ids=stale[i : i + 1000])
+    return len(stale), current
+
+
+def _reset_store(settings: Settings, store: ManifestStore) -> Any:
     """Drop the index for ``--reset``: the manifest first (so a reset killed halfway leaves "no index",
     which the next ``rag ingest`` rebuilds, never a manifest pointing at missing chunks), then the
     collection. An embedded Chroma folder too damaged to open is deleted and created afresh."""
-    manifest_path(settings).unlink(missing_ok=True)
+    store.clear()
     try:
         client = open_client(settings)
         with contextlib.suppress(Exception):  # an absent collection is fine
@@ -169,6 +195,20 @@ def _reset_store(settings: Settings) -> Any:
             raise  # a server's storage is not ours to delete
     shutil.rmtree(settings.data_path / "chroma", ignore_errors=True)
     return open_client(settings)
+
+
+def _read_old(settings: Settings, store: ManifestStore) -> Manifest | None:
+    try:
+        old = store.read()
+    except IndexError_:
+        if store.shared:
+            raise  # the server did not answer: nothing to rebuild from here
+        old = None  # a corrupt manifest is rebuilt from the files
+    if old is not None and old.embedding_model != settings.embeddings:
+        raise IndexError_(
+            f"the index was built with {old.embedding_model!r}, not {settings.embeddings!r}. Run: rag ingest --reset"
+        )
+    return old
 
 
 def ingest(
@@ -187,19 +227,12 @@ def ingest(
     report = IngestReport()
     paths = paths or [settings.corpus_path]
     files = discover(paths)  # before anything is changed: a bad path drops nothing
-    old: Manifest | None = None
-    if not reset:
-        try:
-            old = read_manifest(settings)
-        except IndexError_:
-            old = None  # a corrupt manifest is rebuilt from the files
-    if old is not None and old.embedding_model != settings.embeddings:
-        raise IndexError_(
-            f"the index was built with {old.embedding_model!r}, not {settings.embeddings!r}. Run: rag ingest --reset"
-        )
+    store = manifest_store(settings)
+    old = None if reset else _read_old(settings, store)
     old_docs = dict(old.documents) if old else {}
-    docs = _load_all(files, settings, old_docs, report, progress)
-    client = _reset_store(settings) if reset else open_client(settings)
+    stored = store.stored_texts({e.sha256 for e in old_docs.values()})
+    docs = _load_all(files, settings, old_docs, report, progress, stored)
+    client = _reset_store(settings, store) if reset else open_client(settings)
     collection = open_collection(settings, client)
     scope = [settings.relative_source(p) for p in paths]
 
@@ -207,6 +240,7 @@ def ingest(
         return any(source == s or source.startswith(s.rstrip("/") + "/") for s in scope)
 
     new_docs: dict[str, DocEntry] = {s: e for s, e in old_docs.items() if not in_scope(s)}
+    changed: dict[str, DocEntry | None] = {}
     pending: list[Chunk] = []
     texts: dict[str, str] = {}
     for doc in docs:
@@ -219,7 +253,7 @@ def ingest(
         if not chunks:
             report.skipped.append(Skipped(doc.path, "no text to index", "empty"))
             continue
-        new_docs[doc.source] = DocEntry(
+        new_docs[doc.source] = changed[doc.source] = DocEntry(
             sha256=doc.sha256,
             chunks=len(chunks),
             title=doc.title,
@@ -235,19 +269,25 @@ def ingest(
             report.unchanged.append(doc.source)  # its stored text was missing: restored, chunks reused
         pending.extend(chunks)
     report.removed = sorted(s for s in old_docs if in_scope(s) and s not in new_docs)
+    changed.update(dict.fromkeys(report.removed))
+    dropped = {(s, old_docs[s].sha256) for s in [*report.updated, *report.removed]}
 
     with tqdm(total=len(pending), desc="embedding", unit="chunk", disable=not progress) as bar:
         report.chunks_embedded = _store_chunks(collection, embeddings, pending, bar)
     for doc in docs:  # before the manifest that refers to them
         if isinstance(doc, Document) and doc.sha256 in texts:
-            write_text(settings, doc.sha256, texts[doc.sha256])
+            store.write_text(doc.sha256, texts[doc.sha256])
             keep_original(settings, doc.sha256, doc.path)
     manifest = Manifest(embedding_model=settings.embeddings, documents=new_docs)
-    write_manifest(settings, manifest)  # the commit point
-    report.chunks_deleted = _delete_unowned(collection, manifest)
-    prune_texts(settings, {e.sha256 for e in new_docs.values()})
-    prune_originals(settings, {e.sha256 for e in new_docs.values()})
-    report.chunks_total = sum(e.chunks for e in new_docs.values())
+    store.commit(manifest, changed)  # the commit point
+    if store.shared:
+        report.chunks_deleted, manifest = _delete_replaced(collection, store, dropped)
+    else:
+        report.chunks_deleted = _delete_unowned(collection, manifest)
+    keep = {e.sha256 for e in manifest.documents.values()}
+    store.prune_texts(keep, {sha for _, sha in dropped})
+    prune_originals(settings, keep)
+    report.chunks_total = sum(e.chunks for e in manifest.documents.values())
     report.seconds = time.perf_counter() - started
     return report
 
@@ -265,7 +305,7 @@ def prepare_index(
     line for every file that could not be ingested (front ends show it; nothing is lost silently)."""
 
     def prepare(embeddings: Embeddings) -> IngestReport | None:
-        if always or read_manifest(settings) is None:
+        if always or manifest_store(settings).read() is None:
             report = ingest(settings, embeddings, progress=False)
             for line in skipped_lines(report) if notify else []:
                 notify(line)

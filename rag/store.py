@@ -1,15 +1,13 @@
 """The index: a Chroma collection (dense), a BM25 index (lexical) and a manifest of documents.
 
-The manifest is the commit point. Ingest writes new chunks first, then atomically replaces the
-manifest, then deletes chunks no document in the manifest owns; readers only ever see chunks of
-documents listed in the manifest. A crash at any point leaves the previous index usable.
+The manifest is the commit point. Ingest writes new chunks first, then commits the manifest, then
+deletes the chunks it replaced; readers only ever see chunks of documents listed in the manifest. A
+crash at any point leaves the previous index usable. Where the manifest lives (a local file, or the
+shared Chroma server that several replicas use) is ``rag.manifest`` / ``rag.shared``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,151 +16,48 @@ import bm25s
 import numpy as np
 import Stemmer
 from bm25s.tokenization import Tokenizer
-from pydantic import BaseModel, ValidationError
 
+from rag.chroma import open_client, open_collection, unavailable
 from rag.config import Settings
 from rag.errors import IndexError_
+from rag.manifest import (
+    MANIFEST_NAME,
+    DocEntry,
+    LocalManifestStore,
+    Manifest,
+    ManifestStore,
+    manifest_path,
+    read_manifest,
+    write_manifest,
+)
+from rag.shared import ChromaManifestStore
 from rag.texts import original_path, read_text
 from rag.types import Chunk
 
-MANIFEST_NAME = "manifest.json"
+__all__ = [
+    "MANIFEST_NAME",
+    "DocEntry",
+    "Index",
+    "LexicalIndex",
+    "Manifest",
+    "ManifestStore",
+    "manifest_path",
+    "manifest_store",
+    "open_client",
+    "open_collection",
+    "read_manifest",
+    "unavailable",
+    "write_manifest",
+]
+LOAD_TRIES = 3  # a load that raced a commit (the generation moved) is read again
 
 
-class DocEntry(BaseModel):
-    """One indexed document. Its extracted text is in ``texts/<sha256>.txt`` (``rag.texts``);
-    ``pages`` holds the offset where each page starts in it (PDFs; empty for formats without pages)."""
-
-    sha256: str
-    chunks: int
-    title: str = ""
-    pages: list[int] = []
-    ocr_pages: list[int] = []
-
-
-class Manifest(BaseModel):
-    """What the index holds: which documents (by content hash) and which embedding model built it."""
-
-    version: int = 1
-    embedding_model: str
-    documents: dict[str, DocEntry] = {}
-
-    def owns(self, chunk_source: str, doc_sha256: str) -> bool:
-        entry = self.documents.get(chunk_source)
-        return entry is not None and entry.sha256 == doc_sha256
-
-
-def manifest_path(settings: Settings) -> Path:
-    return settings.data_path / MANIFEST_NAME
-
-
-def read_manifest(settings: Settings) -> Manifest | None:
-    """The manifest, or ``None`` when nothing was ingested yet."""
-    path = manifest_path(settings)
-    if not path.exists():
-        return None
-    try:
-        return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
-    except (ValidationError, ValueError, OSError) as exc:
-        raise IndexError_(
-            f"the index manifest {path} is corrupt ({exc.__class__.__name__}). "
-            "Rebuild the index with: rag ingest --reset"
-        ) from None
-
-
-def write_manifest(settings: Settings, manifest: Manifest) -> None:
-    """Atomically replace the manifest (write a temp file, fsync, rename)."""
-    path = manifest_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".manifest", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(manifest.model_dump_json(indent=1))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def unavailable(settings: Settings, exc: Exception) -> str:
-    """Why the store did not answer and what to do, for a Chroma server or a local folder."""
+def manifest_store(settings: Settings, client: Any | None = None) -> ManifestStore:
+    """The manifest store the settings select: the shared Chroma server's when ``chroma_url`` is set,
+    else the local data folder's."""
     if settings.chroma_url:
-        return (
-            f"the Chroma server at {settings.chroma_url} did not answer ({exc.__class__.__name__}: {exc}). "
-            "Check that it runs (chroma run --path DIR --port PORT) and that RAG_CHROMA_URL points at it, "
-            "then try again"
-        )
-    return f"cannot read the index in {settings.data_path / 'chroma'} ({exc}). Rebuild it with: rag ingest --reset"
-
-
-def _http_client(settings: Settings, chroma_settings: Any) -> Any:
-    """A client for a Chroma server, with every request bounded by ``timeout_s``.
-
-    chromadb's HTTP client waits forever by default (``timeout=None``), so a hung server would hang
-    every question: a heartbeat with a timeout comes first, then the session gets the same bound.
-    """
-    from urllib.parse import urlparse
-
-    import chromadb
-    import httpx
-
-    url = urlparse(settings.chroma_url or "")
-    base = f"{url.scheme or 'http'}://{url.hostname or '127.0.0.1'}:{url.port or 8000}"
-    httpx.get(f"{base}/api/v2/heartbeat", timeout=min(settings.timeout_s, 10.0)).raise_for_status()
-    client = chromadb.HttpClient(
-        host=url.hostname or "127.0.0.1",
-        port=url.port or 8000,
-        ssl=url.scheme == "https",
-        settings=chroma_settings,
-    )
-    session = getattr(getattr(client, "_server", None), "_session", None)
-    if session is not None:
-        session.timeout = httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, 10.0))
-    return client
-
-
-def _forget_embedded(path: Path) -> None:
-    """Drop chromadb's cached client for ``path`` after a failed open: chromadb keeps the half-started
-    one, and every later open of that folder in this process would fail with an unrelated error."""
-    with contextlib.suppress(Exception):
-        from chromadb.api.shared_system_client import SharedSystemClient
-
-        SharedSystemClient._identifier_to_system.pop(str(path), None)
-
-
-def open_client(settings: Settings) -> Any:
-    """A Chroma client: embedded on disk by default, or a server when ``chroma_url`` is set."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        try:
-            return _http_client(settings, chroma_settings)
-        except Exception as exc:  # noqa: BLE001 - httpx and chroma raise many types; all mean the same here
-            raise IndexError_(unavailable(settings, exc)) from exc
-    path = settings.data_path / "chroma"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    except Exception as exc:  # noqa: BLE001 - chroma raises many types; all mean the same to a user
-        _forget_embedded(path)
-        raise IndexError_(
-            f"cannot open the Chroma index at {path}: {exc}. Rebuild it with: rag ingest --reset"
-        ) from exc
-
-
-def open_collection(settings: Settings, client: Any | None = None) -> Any:
-    client = client or open_client(settings)
-    try:
-        return client.get_or_create_collection(
-            settings.collection,
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": settings.embeddings},
-        )
-    except Exception as exc:  # noqa: BLE001
-        if settings.chroma_url:
-            raise IndexError_(unavailable(settings, exc)) from exc
-        raise IndexError_(
-            f"cannot open collection {settings.collection!r}: {exc}. Rebuild it with: rag ingest --reset"
-        ) from exc
+        return ChromaManifestStore(settings, client)
+    return LocalManifestStore(settings)
 
 
 @dataclass
@@ -201,8 +96,12 @@ class Index:
         chunks: list[Chunk],
         settings: Settings | None = None,
         vectors: dict[str, np.ndarray] | None = None,
+        store: ManifestStore | None = None,
+        generation: str | None = None,
     ) -> None:
         self.settings = settings
+        self.store = store
+        self.generation = generation  # the manifest generation this view was read at (shared store only)
         self.collection = collection
         self.manifest = manifest
         self.chunks = sorted(chunks, key=lambda c: (c.source, c.position))
@@ -215,48 +114,54 @@ class Index:
 
     @classmethod
     def load(cls, settings: Settings) -> Index:
-        """Open the index for reading; clear errors when it is missing, corrupt or mismatched."""
-        manifest = read_manifest(settings)
-        if manifest is None:
-            raise IndexError_(f"no index in {settings.data_path}. Build it with: rag ingest")
-        if manifest.embedding_model != settings.embeddings:
-            raise IndexError_(
-                f"the index was built with embeddings {manifest.embedding_model!r} but "
-                f"{settings.embeddings!r} is configured. Re-ingest with: rag ingest --reset "
-                f"(or set RAG_EMBEDDINGS={manifest.embedding_model})"
-            )
-        collection = open_collection(settings)
-        try:
-            records = collection.get(include=["documents", "metadatas", "embeddings"])
-        except Exception as exc:  # noqa: BLE001
-            raise IndexError_(unavailable(settings, exc)) from exc
-        chunks: list[Chunk] = []
-        vectors: dict[str, np.ndarray] = {}
-        rows = zip(records["ids"], records["documents"], records["metadatas"], records["embeddings"], strict=True)
-        for chunk_id, text, meta, vector in rows:
-            if manifest.owns(str(meta.get("source")), str(meta.get("doc_sha256"))):
-                chunks.append(Chunk.from_record(chunk_id, text, meta))
-                vectors[chunk_id] = np.asarray(vector, dtype=np.float32)
-        expected = sum(e.chunks for e in manifest.documents.values())
-        if len(chunks) != expected:
-            raise IndexError_(
-                f"the index is incomplete ({len(chunks)} of {expected} chunks). Run: rag ingest "
-                "(or rag ingest --reset if that does not fix it)"
-            )
-        return cls(collection, manifest, chunks, settings, vectors)
+        """Open the index for reading; clear errors when it is missing, corrupt or mismatched.
+
+        With a shared store another replica may commit while this reads: the generation is read
+        before the manifest, and a view whose chunk count disagrees with its manifest is read again
+        when the generation moved meanwhile (a commit, not damage)."""
+        client = open_client(settings) if settings.chroma_url else None
+        store = manifest_store(settings, client)
+        for _ in range(LOAD_TRIES):
+            generation = store.generation()
+            manifest = store.read()
+            if manifest is None:
+                raise IndexError_(f"no index in {store.describe()}. Build it with: rag ingest")
+            if manifest.embedding_model != settings.embeddings:
+                raise IndexError_(
+                    f"the index was built with embeddings {manifest.embedding_model!r} but "
+                    f"{settings.embeddings!r} is configured. Re-ingest with: rag ingest --reset "
+                    f"(or set RAG_EMBEDDINGS={manifest.embedding_model})"
+                )
+            collection = open_collection(settings, client)
+            chunks, vectors = _visible_chunks(settings, collection, manifest)
+            expected = sum(e.chunks for e in manifest.documents.values())
+            if len(chunks) == expected:
+                return cls(collection, manifest, chunks, settings, vectors, store, generation)
+            if not store.shared or store.generation() == generation:
+                break
+        raise IndexError_(
+            f"the index is incomplete ({len(chunks)} of {expected} chunks). Run: rag ingest "
+            "(or rag ingest --reset if that does not fix it)"
+        )
 
     def document_text(self, source: str) -> str | None:
         """The extracted text an indexed document's citations point into (``None``: not indexed, or the
-        text store lost it; ``rag ingest`` restores it)."""
+        text store lost it; ``rag ingest`` restores it). With a shared store it is read from the server
+        (whichever replica ingested the document) and cached."""
         entry = self.manifest.documents.get(source)
         if entry is None or self.settings is None:
             return None
         if source not in self._texts:
-            self._texts[source] = read_text(self.settings, entry.sha256)
+            if self.store is not None:
+                self._texts[source] = self.store.read_text(entry.sha256)
+            else:
+                self._texts[source] = read_text(self.settings, entry.sha256)
         return self._texts[source]
 
     def original(self, source: str) -> Path | None:
-        """The kept copy of an indexed PDF, for opening it at a cited page (``None`` for other types)."""
+        """The kept copy of an indexed PDF, for opening it at a cited page (``None`` for other types).
+        Copies stay in the data folder of the replica that ingested the document: with a shared store,
+        other replicas get ``None`` (their citations still carry the page and the text)."""
         entry = self.manifest.documents.get(source)
         if entry is None or self.settings is None:
             return None
@@ -341,3 +246,21 @@ class Index:
             return out
 
         return [*reversed(walk(-1)), chunk, *walk(1)]
+
+
+def _visible_chunks(
+    settings: Settings, collection: Any, manifest: Manifest
+) -> tuple[list[Chunk], dict[str, np.ndarray]]:
+    """The stored chunks (with their vectors) of documents ``manifest`` lists, at the version it names."""
+    try:
+        records = collection.get(include=["documents", "metadatas", "embeddings"])
+    except Exception as exc:  # noqa: BLE001
+        raise IndexError_(unavailable(settings, exc)) from exc
+    chunks: list[Chunk] = []
+    vectors: dict[str, np.ndarray] = {}
+    rows = zip(records["ids"], records["documents"], records["metadatas"], records["embeddings"], strict=True)
+    for chunk_id, text, meta, vector in rows:
+        if manifest.owns(str(meta.get("source")), str(meta.get("doc_sha256"))):
+            chunks.append(Chunk.from_record(chunk_id, text, meta))
+            vectors[chunk_id] = np.asarray(vector, dtype=np.float32)
+    return chunks, vectors

@@ -4,9 +4,11 @@ and a copy of each indexed PDF (``DATA_DIR/originals/<sha256>.pdf``) that the we
 Citations are offsets into this text (``citation.text == document_text[start:end]``), so the web chat
 and the evaluation read it from here instead of re-reading (and re-parsing) the original file. Texts
 are keyed by the SHA-256 of the file's bytes, written atomically before the manifest that refers to
-them, and pruned after it. They stay in the local data folder even when the vectors live on a Chroma
-server (``RAG_CHROMA_URL``). The originals folder holds only PDFs (a hard link where the file system
-allows), so serving it can never hand a browser an HTML page from the corpus.
+them, and pruned after it. This is the embedded mode's text store; with a Chroma server
+(``RAG_CHROMA_URL``) the texts live in the server instead (``rag.shared``), so that every replica can
+read them. The originals always stay in the local data folder of the replica that ingested them. The
+originals folder holds only PDFs (a hard link where the file system allows), so serving it can never
+hand a browser an HTML page from the corpus.
 """
 
 from __future__ import annotations

@@ -98,12 +98,12 @@ def test_crash_before_commit_leaves_previous_index_consistent(settings, emb, pro
     ingest(settings, emb, progress=False)
     before = {c.id for c in Index.load(settings).chunks}
     (project / "corpus" / "new.txt").write_text("A brand new document. It has two sentences.")
-    import ingest.pipeline as pipeline
+    import rag.manifest
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "write_manifest", crash)
+    monkeypatch.setattr(rag.manifest, "write_manifest", crash)  # the local store's commit
     with pytest.raises(KeyboardInterrupt):
         ingest(settings, emb, progress=False)
     assert {c.id for c in Index.load(settings).chunks} == before  # new chunks stored but invisible
