@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +18,7 @@ from rag.backends import explain_failure, make_chat_model
 from rag.condense import condense
 from rag.config import Settings
 from rag.embeddings import make_embeddings
-from rag.errors import InputError, ModelError
+from rag.errors import IndexError_, InputError, ModelError
 from rag.ground import ground
 from rag.prompts import JUDGE_TOKENS, SYSTEM_PROMPT, build_messages, judge_messages
 from rag.retrieve import Retrieval, Retriever
@@ -25,7 +27,9 @@ from rag.text import strip_markers
 from rag.types import Answer, Status
 from rag.verify import Judge, verify
 
+LOG = logging.getLogger(__name__)
 HISTORY_TURNS = 6
+STALE_CHECK_S = 1.0  # how often a question may ask a shared store whether another replica committed
 HISTORY_CHARS = 600
 
 
@@ -91,6 +95,8 @@ class Pipeline:
         self.llm = llm
         self.model_name = model_name
         self._judge = self._make_judge()  # built once: a capped copy of the chat model, not one per question
+        self._reload_lock = threading.Lock()
+        self._checked_at = time.monotonic()
 
     @classmethod
     def load(
@@ -117,6 +123,31 @@ class Pipeline:
     def reload_index(self) -> None:
         """Re-read the index after an ingest (e.g. an upload); readers keep the old view meanwhile."""
         self.index = Index.load(self.settings)
+
+    def refresh_index(self) -> bool:
+        """Reload the index when another replica committed to the shared store since this view was read
+        (its generation moved). Asks the store at most once per ``STALE_CHECK_S``; a no-op for a local
+        index, which no other process writes. Questions already running keep their view, and so does
+        this one when the new state cannot be read (e.g. a replica committed a version of a document
+        that another replica's ingest had just replaced): the next check tries again. Returns whether
+        it reloaded."""
+        store, seen = self.index.store, self.index.generation
+        if store is None or not store.shared or time.monotonic() - self._checked_at < STALE_CHECK_S:
+            return False
+        with self._reload_lock:
+            if time.monotonic() - self._checked_at < STALE_CHECK_S or self.index.generation != seen:
+                return False  # another question checked (or reloaded) meanwhile
+            self._checked_at = time.monotonic()
+            if store.generation() == seen:
+                return False
+            try:
+                self.reload_index()
+            except IndexError_ as exc:
+                LOG.warning("kept the previous index view: %s", exc)
+                return False
+            finally:
+                self._checked_at = time.monotonic()
+            return True
 
     def retriever(self, index: Index | None = None) -> Retriever:
         """The hybrid retriever over ``index`` (default: the current view), configured by the settings."""
@@ -154,6 +185,7 @@ class Pipeline:
         question = clean_question(question, self.settings.max_question_chars)
         turns = clean_history(history)
         rewritten = condense(question, turns)
+        self.refresh_index()  # another replica's commit shows within STALE_CHECK_S
         index = self.index  # one consistent view for this question
         found = self.retrieve(rewritten or question, index)
         timings = {"retrieve_s": time.perf_counter() - started}
