@@ -6,13 +6,10 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from ingest.pipeline import ingest
@@ -20,51 +17,11 @@ from rag.chain import Pipeline
 from rag.errors import IndexError_
 from tests.conftest import ARTICLE
 from tests.integration.conftest import make_project, settings_for
-from tests.reliability.helpers import FAKE_LLM, free_port, rag
+from tests.reliability.helpers import CHROMA, FAKE_LLM, ChromaServer, free_port, rag
 
 pytestmark = pytest.mark.slow
-CHROMA = Path(sys.executable).with_name("chroma")
 QUESTION = "How many people chat with ChatGPT every week?"
 TIMEOUT_S = 3.0  # settings.timeout_s: bounds every request to the server
-
-
-class ChromaServer:
-    """`chroma run` as a child process (its own session, so only it is ever signalled)."""
-
-    def __init__(self, path: Path, port: int, log: Path) -> None:
-        self.path, self.port, self.log = path, port, log
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [str(CHROMA), "run", "--path", str(self.path), "--port", str(self.port), "--host", "127.0.0.1"],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log.read_text(errors="replace")[-2000:]
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise AssertionError(f"chroma run did not answer within 60 s:\n{self.log.read_text(errors='replace')[-2000:]}")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGCONT)  # in case a test froze it
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=20)
-        self.proc = None
 
 
 @pytest.fixture(scope="module")
