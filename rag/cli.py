@@ -359,20 +359,22 @@ def serve(
     llm: LlmOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """The web chat: streamed answers with clickable citations, at http://HOST:PORT."""
+    """The web chat at http://HOST:PORT and the OpenAI-compatible API at http://HOST:PORT/v1."""
     from ingest.pipeline import prepare_index
     from rag.chain import Pipeline
 
     try:
         settings = _settings(config, llm=llm, host=host, port=port)
+        if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.api_keys:
+            _warn(f"serving on {settings.host} without RAG_API_KEYS: anyone who can reach it can use /v1")
         typer.echo(f"loading {settings.llm} ...", err=True)
         problems: list[str] = []  # files of the corpus that could not be read: told here and in the page
         pipeline = Pipeline.load(settings, prepare=prepare_index(settings, notify=problems.append))
         for line in problems:
             _warn(line)
-        from ui.app import build_app, launch
+        from api.server import create_app, run
 
-        launch(build_app(settings, pipeline, problems), settings)
+        run(create_app(settings, pipeline, problems), settings, announce=lambda line: typer.echo(line, err=True))
     except RagError as exc:
         _fail(exc)
 

@@ -62,6 +62,15 @@ class Settings(BaseModel):
     port: int = Field(default=7860, ge=0, le=65535)
     auth: str | None = Field(default=None, repr=False)
     max_upload_bytes: int = Field(default=20_000_000, ge=1)  # PDFs are often several MB
+    # OpenAI-compatible API (/v1 on the same port): bearer keys; empty = no key needed (loopback default).
+    api_keys: list[SecretStr] = Field(default=[], repr=False)
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):  # RAG_API_KEYS="key1,key2"
+            return [k.strip() for k in value.split(",") if k.strip()]
+        return value
 
     @field_validator("llm", "embeddings")
     @classmethod

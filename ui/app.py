@@ -34,7 +34,7 @@ from ui.render import (
     sources_html,
 )
 from ui.theme import CITE_JS, CSS
-from ui.uploads import add_uploads
+from ui.uploads import Uploader
 
 API_NAME = "ask"
 EXAMPLES = [
@@ -81,9 +81,13 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def build_app(settings: Settings, pipeline: Pipeline, problems: list[str] | None = None) -> gr.Blocks:
+def build_app(
+    settings: Settings, pipeline: Pipeline, problems: list[str] | None = None, uploader: Uploader | None = None
+) -> gr.Blocks:
     """Build the web chat around an already loaded pipeline (no model is loaded here). ``problems``:
-    files of the corpus that could not be ingested, shown in the page until the first question."""
+    files of the corpus that could not be ingested, shown in the page until the first question;
+    ``uploader``: shared with the API when both are served (one upload at a time)."""
+    uploader = uploader or Uploader(settings, pipeline)
     startup_notice = "\n\n".join(WARNING + escape_markdown(p) for p in problems or [])
     feedback_path = settings.data_path / "feedback.jsonl"
 
@@ -134,7 +138,7 @@ def build_app(settings: Settings, pipeline: Pipeline, problems: list[str] | None
 
     def upload(files: list[str] | str | None) -> tuple[str, None]:
         paths = [files] if isinstance(files, str) else files or []
-        return add_uploads([Path(f) for f in paths], settings, pipeline), None
+        return uploader.report([Path(f) for f in paths]), None
 
     def ask_api(question: str, history: str = "[]") -> dict:
         """Answer ``question`` from the documents.
@@ -230,14 +234,10 @@ def build_app(settings: Settings, pipeline: Pipeline, problems: list[str] | None
     return app
 
 
-def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
-    """Serve ``app`` on ``settings.host:settings.port`` (127.0.0.1 unless told), with optional auth.
-
-    ``kwargs`` go to ``gr.Blocks.launch`` (e.g. ``prevent_thread_lock=True`` or another ``server_port``).
-    """
-    options: dict[str, Any] = {
-        "server_name": settings.host,
-        "server_port": settings.port,
+def page_options(settings: Settings) -> dict[str, Any]:
+    """How the page is served (``gr.mount_gradio_app`` options): optional login, upload size, the one
+    folder it may serve files from, no web fonts."""
+    return {
         "auth": parse_auth(settings.auth),
         "max_file_size": settings.max_upload_bytes,
         # Only the kept copies of indexed PDFs are served (the "open page N" links); never the corpus
@@ -247,5 +247,3 @@ def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
         "ssr_mode": False,
         "theme": gr.themes.Soft(font=LOCAL_FONTS, font_mono=LOCAL_MONO_FONTS),  # no web fonts: works offline
     }
-    options.update(kwargs)
-    return app.launch(**options)

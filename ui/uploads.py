@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,29 +56,71 @@ def save_upload(source: Path, uploads_dir: Path, max_bytes: int) -> Path:
     return target
 
 
-def add_uploads(files: list[Path], settings: Settings, pipeline: Pipeline) -> str:
-    """Save, ingest and index uploaded files; returns a markdown report (one line per file)."""
-    lines: list[str] = []
+@dataclass(frozen=True)
+class Uploaded:
+    """What became of one uploaded file: its saved copy and indexed source, or why it was refused
+    (``error`` names the file)."""
+
+    name: str
+    path: Path | None = None
+    source: str | None = None
+    error: str | None = None
+
+
+def ingest_uploads(files: list[Path], settings: Settings, pipeline: Pipeline) -> list[Uploaded]:
+    """Save, ingest and index uploaded files (one result per file, in order); the web chat and the
+    ``/v1/files`` API both come here. A refused file is not kept; a store failure raises ``RagError``."""
+    results: list[Uploaded] = []
     saved: list[Path] = []
     for f in files:
         try:
-            saved.append(save_upload(f, settings.data_path / "uploads", settings.max_upload_bytes))
+            path = save_upload(f, settings.data_path / "uploads", settings.max_upload_bytes)
         except UploadError as exc:
-            lines.append(WARNING + escape_markdown(str(exc)))
+            results.append(Uploaded(f.name, error=str(exc)))
+            continue
+        saved.append(path)
+        results.append(Uploaded(path.name, path=path))
     if not saved:
-        return "\n\n".join(lines)
-    try:
-        report = ingest(settings, pipeline.embeddings, saved, progress=False)
-        pipeline.reload_index()
-    except RagError as exc:
-        return "\n\n".join([*lines, WARNING + escape_markdown(str(exc))])
+        return results
+    report = ingest(settings, pipeline.embeddings, saved, progress=False)
+    pipeline.reload_index()
     skipped = {s.path.resolve(): s.reason for s in report.skipped}
-    for path in saved:
-        name = escape_markdown(path.name)
-        reason = skipped.get(path.resolve())
-        if reason is None:
-            lines.append(f"✅ **{name}** is ready: ask about it now.")
+    done = []
+    for result in results:
+        if result.path is None:
+            done.append(result)
+            continue
+        reason = skipped.get(result.path.resolve())
+        if reason is not None:
+            result.path.unlink(missing_ok=True)  # keep only what is in the index
+            done.append(Uploaded(result.name, error=f"{result.name} was not added: {reason}"))
         else:
-            lines.append(f"{WARNING}**{name}** was not added: {escape_markdown(reason)}")
-            path.unlink(missing_ok=True)  # keep only what is in the index
-    return "\n\n".join(lines)
+            done.append(Uploaded(result.name, result.path, settings.relative_source(result.path)))
+    return done
+
+
+@dataclass
+class Uploader:
+    """Adds uploaded files to one pipeline's index, one upload at a time (the web chat and the API share
+    it, so two uploads never ingest at once in one process)."""
+
+    settings: Settings
+    pipeline: Pipeline
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, files: list[Path]) -> list[Uploaded]:
+        with self.lock:
+            return ingest_uploads(files, self.settings, self.pipeline)
+
+    def report(self, files: list[Path]) -> str:
+        """Add ``files``; a markdown report for the page, one line per file."""
+        try:
+            results = self.add(files)
+        except RagError as exc:
+            return WARNING + escape_markdown(str(exc))
+        return "\n\n".join(
+            WARNING + escape_markdown(r.error)
+            if r.error
+            else f"✅ **{escape_markdown(r.name)}** is ready: ask about it now."
+            for r in results
+        )

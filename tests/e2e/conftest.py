@@ -38,7 +38,7 @@ def free_port() -> int:
 
 
 def serve(tmp: Path, llm: str, embeddings) -> Iterator[Served]:
-    from ui.app import build_app, launch
+    from api.server import create_app, start
 
     (tmp / "corpus").mkdir()
     shutil.copy(ARTICLE, tmp / "corpus" / ARTICLE.name)
@@ -48,12 +48,11 @@ def serve(tmp: Path, llm: str, embeddings) -> Iterator[Served]:
         project_root=tmp, env={}, llm=llm, host="127.0.0.1", port=free_port(), verify_with_model=False
     )
     pipeline = Pipeline.load(settings, embeddings=embeddings, prepare=prepare_index(settings))
-    app = build_app(settings, pipeline)
-    _, url, _ = launch(app, settings, prevent_thread_lock=True, quiet=True)
+    server = start(create_app(settings, pipeline), settings)
     try:
-        yield Served(url.rstrip("/") + "/", settings, pipeline)
+        yield Served(server.url, settings, pipeline)
     finally:
-        app.close()
+        server.close()
 
 
 @pytest.fixture(scope="module")

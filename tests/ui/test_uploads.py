@@ -45,7 +45,7 @@ def test_save_upload_refuses_wrong_type_and_too_big(tmp_path: Path):
     assert not (tmp_path / "uploads").exists() or not any((tmp_path / "uploads").iterdir())
 
 
-# add_uploads, as the web chat's upload button calls it: a real pipeline (real chunking, real Chroma
+# Uploader.report, as the web chat's upload button calls it: a real pipeline (real chunking, real Chroma
 # index on disk), with bag-of-words embeddings and a scripted model standing in for the real models.
 
 ZORBLAX_1 = "# Zorblax\nThe Zorblax protocol was invented by Quintessa Marlowe in 2031.\n"
@@ -84,16 +84,16 @@ def _upload_chunks(pipeline) -> dict[str, list[str]]:
 
 
 def test_add_uploads_indexes_good_files_and_refuses_wrong_type_and_size(pipeline, tmp_path: Path):
-    from ui.uploads import add_uploads
+    from ui.uploads import Uploader
 
     good = _file(tmp_path, "zorblax notes.md", ZORBLAX_1)
     slides = _file(tmp_path, "talk.pptx", "Zorblax slides")
     big = _file(tmp_path, "big.txt", "Zorblax " * 1000)  # 8,000 bytes; the limit is 5,000
-    report = add_uploads([good, slides, big], pipeline.settings, pipeline).split("\n\n")
+    report = Uploader(pipeline.settings, pipeline).report([good, slides, big]).split("\n\n")
 
-    assert report[0].startswith("⚠️") and "talk.pptx: only these file types can be added" in report[0]
-    assert report[1].startswith("⚠️") and "big.txt is 8,000 bytes; the limit is 5,000" in report[1]
-    assert report[2] == "✅ **zorblax\\_notes.md** is ready: ask about it now."
+    assert report[0] == "✅ **zorblax\\_notes.md** is ready: ask about it now."  # one line per file, in order
+    assert report[1].startswith("⚠️") and "talk.pptx: only these file types can be added" in report[1]
+    assert report[2].startswith("⚠️") and "big.txt is 8,000 bytes; the limit is 5,000" in report[2]
     uploads = pipeline.settings.data_path / "uploads"
     assert sorted(p.name for p in uploads.iterdir()) == ["zorblax_notes.md"]  # nothing refused was kept
     assert list(_upload_chunks(pipeline)) == [".rag/uploads/zorblax_notes.md"]
@@ -103,21 +103,21 @@ def test_add_uploads_indexes_good_files_and_refuses_wrong_type_and_size(pipeline
 
 
 def test_only_refused_files_leave_the_index_alone(pipeline, tmp_path: Path):
-    from ui.uploads import add_uploads
+    from ui.uploads import Uploader
 
     before = pipeline.index
-    report = add_uploads([_file(tmp_path, "a.exe", "MZ")], pipeline.settings, pipeline)
+    report = Uploader(pipeline.settings, pipeline).report([_file(tmp_path, "a.exe", "MZ")])
     assert report.startswith("⚠️") and "a.exe: only these file types" in report and "\n" not in report
     assert pipeline.index is before and not _upload_chunks(pipeline)
 
 
 def test_same_name_upload_replaces_the_earlier_version(pipeline, tmp_path: Path):
-    from ui.uploads import add_uploads
+    from ui.uploads import Uploader
 
-    first = add_uploads([_file(tmp_path, "notes.md", ZORBLAX_1, "monday")], pipeline.settings, pipeline)
+    first = Uploader(pipeline.settings, pipeline).report([_file(tmp_path, "notes.md", ZORBLAX_1, "monday")])
     assert "is ready" in first
     # Another file whose safe name is the same: it replaces the first, in the folder and in the index.
-    second = add_uploads([_file(tmp_path, "notes.md", ZORBLAX_2, "tuesday")], pipeline.settings, pipeline)
+    second = Uploader(pipeline.settings, pipeline).report([_file(tmp_path, "notes.md", ZORBLAX_2, "tuesday")])
     assert second == "✅ **notes.md** is ready: ask about it now."
     uploads = pipeline.settings.data_path / "uploads"
     assert [p.name for p in uploads.iterdir()] == ["notes.md"]
@@ -132,8 +132,8 @@ def test_same_name_upload_replaces_the_earlier_version(pipeline, tmp_path: Path)
 
 
 def test_upload_without_text_is_reported_and_not_kept(pipeline, tmp_path: Path):
-    from ui.uploads import add_uploads
+    from ui.uploads import Uploader
 
-    report = add_uploads([_file(tmp_path, "empty.md", "   \n\n")], pipeline.settings, pipeline)
-    assert report.startswith("⚠️ **empty.md** was not added: ") and "empty" in report.split(":", 1)[1]
+    report = Uploader(pipeline.settings, pipeline).report([_file(tmp_path, "empty.md", "   \n\n")])
+    assert report.startswith("⚠️ empty.md was not added: ") and "empty" in report.split(":", 1)[1]
     assert not (pipeline.settings.data_path / "uploads" / "empty.md").exists()

@@ -48,12 +48,12 @@ class App:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory) -> Iterator[App]:
+    from api.server import create_app, start
     from ingest.pipeline import ingest
     from rag.chain import Pipeline
     from rag.config import load_settings
     from rag.store import Index
     from tests.unit.helpers import BowEmbeddings
-    from ui.app import build_app, launch
 
     root = tmp_path_factory.mktemp("web")
     (root / "corpus").mkdir()
@@ -67,14 +67,14 @@ def app(tmp_path_factory) -> Iterator[App]:
     )
     ingest(settings, BowEmbeddings(), progress=False)
     pipeline = Pipeline(settings, Index.load(settings), BowEmbeddings(), scripted(), "fake:test")
-    blocks = build_app(settings, pipeline)
-    _, url, _ = launch(blocks, settings, prevent_thread_lock=True, quiet=True)
+    server = start(create_app(settings, pipeline), settings)
+    url = server.url
     try:
         config = httpx.get(url + "config", timeout=10).json()
         (dep,) = [d for d in config["dependencies"] if d.get("api_name") == "respond"]  # the question box's submit
         yield App(url, pipeline, dep["id"], dep["targets"][0][0])
     finally:
-        blocks.close()
+        server.close()
 
 
 @dataclass

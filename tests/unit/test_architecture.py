@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("rag", "ingest", "ui", "bench")
-FRONT_ENDS = ("ingest", "ui", "bench")
+PACKAGES = ("rag", "ingest", "ui", "bench", "api")
+FRONT_ENDS = ("ingest", "ui", "bench", "api")
 ENTRY = "rag.cli"  # the command line wires the core to ingest, the web chat and the benchmark
 MAX_LINES = 400
 
