@@ -255,10 +255,16 @@ def eval_cmd(
     k: Annotated[int, typer.Option("--k", help="k for retrieval hit@k")] = 4,
     tag: Annotated[list[str] | None, typer.Option(help="only cases with this tag, e.g. test (repeatable)")] = None,
     retrieval_only: Annotated[bool, typer.Option(help="score retrieval alone, no chat model (seconds)")] = False,
+    server: Annotated[
+        str | None, typer.Option(help="evaluate a running rag serve at this URL through its /v1 API instead")
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option(help="the server's API key (RAG_API_KEYS there)", envvar="RAG_EVAL_API_KEY")
+    ] = None,
     embeddings: EmbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Run a Q&A suite against one or more backends; exit 0 pass, 1 fail, 2 bad input."""
+    """Run a Q&A suite against one or more backends, or a running server; exit 0 pass, 1 fail, 2 bad input."""
     from ingest.pipeline import prepare_index
     from rag import eval as ev
     from rag.chain import Pipeline
@@ -281,17 +287,28 @@ def eval_cmd(
                 raise InputError(f"cannot read baseline {baseline}: {exc}") from None
             if not isinstance(base, dict) or not ("backends" in base or "case_results" in base):
                 raise InputError(f"baseline {baseline} is not a summary.json written by rag eval --report")
+        if server and (llm or retrieval_only):
+            raise InputError("--server evaluates the server's own model: drop --llm and --retrieval-only")
         embedder = make_embeddings(settings)
         summaries: dict[str, dict] = {}
         rows: dict[str, list[dict]] = {}
-        for spec in llm or [settings.llm]:
-            pipeline = Pipeline.load(settings, embeddings=embedder, llm_spec=spec, prepare=prepare_index(settings))
-            scorer = ev.Scorer(ev.documents_of(pipeline), k, suite.case_citation_precision)
-            results = ev.run_cases(pipeline, suite.cases, scorer, progress=True)
+
+        def run(name: str, answerer: Any, scorer: Any) -> None:
+            results = ev.run_cases(answerer, suite.cases, scorer, progress=True)
             answers = [r.answer for r in results]
             sims = ev.semantic_similarities(embedder, suite.cases, answers)
-            summaries[spec] = {"model": spec, **ev.summarize([r.score for r in results], answers, sims)}
-            rows[spec] = [{**r.line(), "semantic_similarity": sim} for r, sim in zip(results, sims, strict=True)]
+            summaries[name] = {"model": name, **ev.summarize([r.score for r in results], answers, sims)}
+            rows[name] = [{**r.line(), "semantic_similarity": sim} for r, sim in zip(results, sims, strict=True)]
+
+        if server:
+            from rag.remote import RemoteAnswerer
+
+            remote = RemoteAnswerer(server, api_key, timeout=settings.timeout_s)
+            name = remote.describe()
+            run(name, remote, ev.Scorer(remote.documents(), k, suite.case_citation_precision, retrieval=False))
+        for spec in [] if server else llm or [settings.llm]:
+            pipeline = Pipeline.load(settings, embeddings=embedder, llm_spec=spec, prepare=prepare_index(settings))
+            run(spec, pipeline, ev.Scorer(ev.documents_of(pipeline), k, suite.case_citation_precision))
             del pipeline
     except RagError as exc:
         _fail(exc)

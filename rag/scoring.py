@@ -81,14 +81,20 @@ class CaseScore:
 
 
 def score_case(
-    case: Case, answer: Answer, documents: dict[str, str], k: int = 4, min_precision: float = 1.0
+    case: Case,
+    answer: Answer,
+    documents: dict[str, str],
+    k: int = 4,
+    min_precision: float = 1.0,
+    retrieval: bool = True,
 ) -> CaseScore:
     """Score one answer against its case.
 
     A case passes when the answer is neither an error nor a wrong refusal (or wrong answer to a
     question that should be refused), says everything in ``expect`` and, for a case with ``cite``,
     cites something and at least ``min_precision`` of its citations overlap a ``cite`` passage
-    (default 1.0: every cited span must be right).
+    (default 1.0: every cited span must be right). ``retrieval=False``: the answers carry no retrieved
+    passages (a server answered), so hit@k and MRR are not measured (``None``), not zero.
     """
     reasons: list[str] = []
     if answer.status is Status.ERROR:
@@ -121,8 +127,9 @@ def score_case(
         rank = next(
             (i for i, p in enumerate(ranked, 1) if any(overlaps(p, s) for spans in targets for s in spans)), None
         )
-        hit = rank is not None and rank <= k
-        rr = 1.0 / rank if rank else 0.0
+        if retrieval:
+            hit = rank is not None and rank <= k
+            rr = 1.0 / rank if rank else 0.0
         if not answer.refused:
             precise = precision is not None and precision >= min_precision
             if precision is None:
@@ -145,9 +152,10 @@ class Scorer:
     documents: dict[str, str]
     k: int = 4
     min_precision: float = 1.0
+    retrieval: bool = True
 
     def __call__(self, case: Case, answer: Answer) -> CaseScore:
-        return score_case(case, answer, self.documents, self.k, self.min_precision)
+        return score_case(case, answer, self.documents, self.k, self.min_precision, self.retrieval)
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
