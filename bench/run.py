@@ -15,7 +15,9 @@ Run it with ``rag bench`` (or ``python -m bench.run``) from the project root. Th
    documentation installed on this machine (``bench.corpus``);
 5. pdf (``bench.pdf``): ingest throughput in pages/s for a real PDF manual from Debian, extraction
    at 1, 4 and 16 copies, and an unchanged re-ingest;
-6. ``bench.tables``: ours/naive ratios and the section 6 targets beside the measured values,
+6. concurrency (``bench.concurrency``): the real server (web chat + ``/v1``) over our index, with
+   1, 2, 4 model slots, and 1, 2, 4, 8 simultaneous users: answers/s and p50/p95 latency at the client;
+7. ``bench.tables``: ours/naive ratios and the section 6 targets beside the measured values,
    printed; ``results.json``, ``report.html`` (``bench.report``) and, for the default output path,
    the figures section of ``bench/README.md``.
 
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import phases
+from bench.concurrency import run_concurrency
 from bench.measure import Log, MeteredEmbeddings, machine, stderr_log
 from bench.pdf import pdf_text, run_pdf
 from bench.report import write_report
@@ -116,9 +119,12 @@ def run_benchmark(
     log: Log = stderr_log,
     command: str | None = None,
     pdf: bool = True,
+    users: Sequence[int] = (1, 2, 4, 8),
+    slots: Sequence[int] = (1, 2, 4),
 ) -> dict[str, Any]:
     """Run every phase, print the tables, write ``out`` and ``report.html`` beside it; return the results.
-    ``pdf=False`` leaves out the PDF phase (minutes of real embedding)."""
+    ``pdf=False`` leaves out the PDF phase (minutes of real embedding); empty ``users`` the concurrency
+    curve (minutes of answering)."""
     from bench.naive import NaivePipeline
     from rag.eval import Scorer, documents_of, load_suite
 
@@ -175,6 +181,9 @@ def run_benchmark(
             log("[bench] pdf: ingest throughput of a real PDF manual ...")
             res["pdf"] = run_pdf(run.settings, emb, tmp, log)
         del pipeline
+        if users:
+            log(f"[bench] concurrency: {list(users)} users x {list(slots)} model slots over the served index ...")
+            res["concurrency"] = run_concurrency(run.settings, emb, users, slots, log=log)
 
     res["meta"]["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     res["meta"]["duration_s"] = round(time.perf_counter() - t_run, 1)

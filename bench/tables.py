@@ -184,6 +184,24 @@ def scaling_rows(res: dict[str, Any]) -> list[list[str]]:
     ]
 
 
+CONCURRENCY_HEAD = ["slots", "users", "answers/s", "p50 s", "p95 s", "first sentence p50 s"]
+
+
+def concurrency_rows(res: dict[str, Any]) -> list[list[str]]:
+    """The concurrency curve as table rows (strings)."""
+    return [
+        [
+            str(p["slots"]),
+            str(p["users"]),
+            f"{p['answers_per_s']:.2f}",
+            f"{p['latency_p50_s']:.1f}",
+            f"{p['latency_p95_s']:.1f}",
+            f"{p['first_sentence_p50_s']:.1f}",
+        ]
+        for p in (res.get("concurrency") or {}).get("points") or []
+    ]
+
+
 def render_text(res: dict[str, Any]) -> str:
     """The comparison table, the notes, the targets and the scaling table for the terminal."""
     comp = comparison_rows(res)
@@ -197,9 +215,18 @@ def render_text(res: dict[str, Any]) -> str:
     table = scaling_rows(res)
     if table:
         lines += ["", "scaling (our ingest and retrieval, no LLM):"]
-        widths = [max(len(r[i]) for r in [SCALING_HEAD, *table]) + 2 for i in range(len(SCALING_HEAD))]
-        lines += ["".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in [SCALING_HEAD, *table]]
+        lines += aligned(SCALING_HEAD, table)
+    curve = concurrency_rows(res)
+    if curve:
+        lines += ["", f"concurrency (the served app, {res['concurrency']['per_user']} questions per user):"]
+        lines += aligned(CONCURRENCY_HEAD, curve)
     return "\n".join(lines)
+
+
+def aligned(head: list[str], rows: list[list[str]]) -> list[str]:
+    """A table as right-aligned text lines, header first."""
+    widths = [max(len(r[i]) for r in [head, *rows]) + 2 for i in range(len(head))]
+    return ["".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in [head, *rows]]
 
 
 def machine_line(res: dict[str, Any]) -> str:
@@ -226,7 +253,15 @@ def page_context(res: dict[str, Any]) -> dict[str, Any]:
 
 def readme_section(res: dict[str, Any]) -> str:
     """The figures section of ``bench/README.md``, markers included."""
-    body = render(TEMPLATES, "readme.md.j2", **page_context(res), scaling_head=SCALING_HEAD, scaling=scaling_rows(res))
+    body = render(
+        TEMPLATES,
+        "readme.md.j2",
+        **page_context(res),
+        scaling_head=SCALING_HEAD,
+        scaling=scaling_rows(res),
+        concurrency_head=CONCURRENCY_HEAD,
+        concurrency=concurrency_rows(res),
+    )
     return f"{README_START}\n{body.strip()}\n{README_END}"
 
 

@@ -59,10 +59,10 @@ def start_llama_server(model_path: Path, settings: Settings, api_key: str) -> An
 
     params = xllamacpp.CommonParams()
     params.model.path = str(model_path)
-    params.n_ctx = settings.n_ctx
+    params.n_ctx = settings.n_ctx * settings.model_slots  # llama.cpp splits the context across its slots
     params.cpuparams.n_threads = settings.threads
     params.cpuparams_batch.n_threads = settings.threads
-    params.n_parallel = 1
+    params.n_parallel = settings.model_slots  # continuous batching across simultaneous questions
     params.cache_prompt = True  # the fixed system prompt prefix is reused across questions
     params.api_keys = [api_key]
     params.verbosity = -1

@@ -231,19 +231,6 @@ def _eval_retrieval(settings: Settings, suite: Any, k: int, report: Path | None)
         ev.write_jsonl(report / "retrieval.jsonl", lines)
 
 
-def _parse_thresholds(items: list[str]) -> dict[str, float]:
-    out = {}
-    for item in items:
-        metric, sep, value = item.partition("=")
-        try:
-            out[metric.strip()] = float(value)
-        except ValueError:
-            raise InputError(f"--threshold {item!r} must look like metric=number, e.g. pass_rate=0.8") from None
-        if not sep:
-            raise InputError(f"--threshold {item!r} must look like metric=number")
-    return out
-
-
 @app.command("eval")
 def eval_cmd(
     suite_file: Annotated[Path, typer.Argument(metavar="SUITE.yaml", help="the evaluation suite")],
@@ -278,7 +265,7 @@ def eval_cmd(
         if retrieval_only:
             _eval_retrieval(settings, suite, k, report)
             return
-        thresholds = {**suite.thresholds, **_parse_thresholds(threshold or [])}
+        thresholds = {**suite.thresholds, **ev.parse_thresholds(threshold or [])}
         base = None
         if baseline is not None:
             try:
@@ -336,6 +323,8 @@ def bench(
     llm: LlmOpt = None,
     cases: Annotated[int, typer.Option(help="golden cases per pipeline, spread across tags; 0 = all")] = 24,
     scales: Annotated[str, typer.Option(help="corpus multiples to scale to; 1000 is opt-in (long)")] = "1,10,100",
+    users: Annotated[str, typer.Option(help="simultaneous users for the concurrency curve; '' = skip")] = "1,2,4,8",
+    slots: Annotated[str, typer.Option(help="model slots (parallel sequences) to compare")] = "1,2,4",
     out: Annotated[Path, typer.Option(help="results JSON; report.html goes beside it")] = Path("bench/results.json"),
     embeddings: EmbOpt = None,
     config: ConfigOpt = None,
@@ -347,10 +336,11 @@ def bench(
             raise InputError("rag bench runs from the project root (the folder that holds evals/golden.yaml)")
         from bench.run import parse_scales, run_benchmark
 
-        command = f"rag bench --llm {settings.llm} --cases {cases} --scales {scales}" + (
+        command = f"rag bench --llm {settings.llm} --cases {cases} --scales {scales} --users '{users}'" + (
             f" --out {out}" if out != Path("bench/results.json") else ""
         )
-        run_benchmark(settings, cases=cases, scales=parse_scales(scales), out=out, command=command)
+        counts = {"users": parse_scales(users) if users else [], "slots": parse_scales(slots)}
+        run_benchmark(settings, cases=cases, scales=parse_scales(scales), out=out, command=command, **counts)
     except (RagError, ValueError) as exc:
         _fail(exc)
 

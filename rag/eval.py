@@ -30,6 +30,7 @@ from rag.scoring import (  # noqa: F401 - the public evaluation API, importable 
     locate,
     matches,
     overlaps,
+    parse_thresholds,
     percentile,
     score_case,
     stats,

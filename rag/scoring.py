@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rag.errors import InputError
 from rag.types import Answer, Status
 
 if TYPE_CHECKING:
@@ -233,6 +234,20 @@ def summarize(
 
 
 LOWER_IS_BETTER = ("_s",)
+
+
+def parse_thresholds(items: list[str]) -> dict[str, float]:
+    """``["pass_rate=0.8"]`` → ``{"pass_rate": 0.8}`` (``rag eval --threshold``)."""
+    out = {}
+    for item in items:
+        metric, sep, value = item.partition("=")
+        try:
+            out[metric.strip()] = float(value)
+        except ValueError:
+            raise InputError(f"--threshold {item!r} must look like metric=number, e.g. pass_rate=0.8") from None
+        if not sep:
+            raise InputError(f"--threshold {item!r} must look like metric=number")
+    return out
 
 
 def check_thresholds(summary: dict[str, Any], thresholds: dict[str, float]) -> list[str]:

@@ -208,15 +208,16 @@ def build_app(
                     upload_status = gr.Markdown("")
 
         # The scriptable endpoint first, so it owns its name; the UI's own events are private.
-        gr.api(ask_api, api_name=API_NAME, concurrency_id="model", concurrency_limit=1)
+        slots = settings.model_slots  # as many questions at once as the model answers at once
+        gr.api(ask_api, api_name=API_NAME, concurrency_id="model", concurrency_limit=slots)
         chat_outputs = [chatbot, sources, details, turns, question, notice]
         answer_event = {
             "fn": respond,
             "inputs": [question, turns],
             "outputs": chat_outputs,
             "api_visibility": "private",
-            "concurrency_id": "model",  # one model: questions queue, from the page and the API alike
-            "concurrency_limit": 1,
+            "concurrency_id": "model",  # questions queue for the model's slots, from the page and gr.api alike
+            "concurrency_limit": slots,
         }
         question.submit(**answer_event)
         chatbot.example_select(pick_example, None, question, api_visibility="private").then(**answer_event)
