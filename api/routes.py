@@ -37,6 +37,7 @@ from api.schemas import (
 from rag.chain import Pipeline, Token, clean_history, clean_question
 from rag.config import Settings
 from rag.errors import IndexError_, InputError, ModelError, RagError
+from rag.store import Index
 from rag.types import Answer
 from ui.uploads import Uploader
 
@@ -159,9 +160,13 @@ def openai_router(settings: Settings, pipeline: Pipeline, uploader: Uploader) ->
         answer = await anyio.to_thread.run_sync(pipeline.answer, question, history)
         return JSONResponse(completion(answer, new_id(), int(time.time())))
 
+    def current_index() -> Index:
+        pipeline.refresh_index()  # another replica may have added documents to a shared store
+        return pipeline.index
+
     @router.get("/files")
     def list_files() -> dict:
-        index = pipeline.index
+        index = current_index()
         data = [_file(index, source) for source in sorted(index.manifest.documents)]
         return {"object": "list", "data": data, "has_more": False}  # one page: the SDKs stop paging here
 
@@ -178,12 +183,12 @@ def openai_router(settings: Settings, pipeline: Pipeline, uploader: Uploader) ->
 
     @router.get("/files/{file_id}")
     def get_file(file_id: str) -> dict:
-        index = pipeline.index
+        index = current_index()
         return _file(index, _source_of(index, file_id))
 
     @router.get("/files/{file_id}/content")
     def file_content(file_id: str) -> PlainTextResponse:
-        index = pipeline.index
+        index = current_index()
         text = index.document_text(_source_of(index, file_id))
         if text is None:
             raise ApiError(404, f"the extracted text of {file_id} is missing; run: rag ingest", code="file_not_found")
@@ -198,7 +203,7 @@ def openai_router(settings: Settings, pipeline: Pipeline, uploader: Uploader) ->
                 param="model",
             )
 
-    def _file(index, source: str, purpose: str = "assistants") -> dict:
+    def _file(index: Index, source: str, purpose: str = "assistants") -> dict:
         entry = index.manifest.documents[source]
         text = index.document_text(source) or ""
         return file_object(
@@ -212,7 +217,7 @@ def openai_router(settings: Settings, pipeline: Pipeline, uploader: Uploader) ->
             pages=len(entry.pages) or None,
         )
 
-    def _source_of(index, file_id: str) -> str:
+    def _source_of(index: Index, file_id: str) -> str:
         for source, entry in index.manifest.documents.items():
             if file_id == f"file-{entry.sha256}":
                 return source
