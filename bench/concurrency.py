@@ -2,9 +2,10 @@
 
 For each number of model slots (llama.cpp's parallel sequences, continuous batching), the real server
 (web chat + ``/v1``, the same code as ``rag serve``) is started on a loopback port over an already built
-index; then N users, each a thread with the official ``openai`` client, ask ``per_user`` questions one
-after another (streamed, as a chat front-end would). Latency is measured at the client: until the first
-checked sentence, and until the answer is complete. Run alone with ``python -m bench.concurrency``.
+index; then N users, each a thread with the official ``openai`` client, share the same golden
+questions (each asks its share one after another, streamed, as a chat front-end would), so every point
+answers the same questions. Latency is measured at the client: until the first checked sentence, and
+until the answer is complete. Run alone with ``python -m bench.concurrency``.
 """
 
 from __future__ import annotations
@@ -36,14 +37,15 @@ def golden_questions(settings: Settings, n: int = 8) -> list[str]:
     return [c.question for c in suite.cases if not c.refuse and not c.history][:n]
 
 
-def measure_users(url: str, users: int, per_user: int, questions: Sequence[str]) -> dict[str, Any]:
-    """``users`` simultaneous clients, each asking ``per_user`` questions in turn; figures at the client."""
+def measure_users(url: str, users: int, questions: Sequence[str]) -> dict[str, Any]:
+    """``users`` simultaneous clients sharing ``questions`` (user ``u`` asks every ``users``-th one, in
+    turn), so every point of the curve answers the same questions; figures at the client."""
 
     def user(u: int) -> list[tuple[float, float, bool]]:
         client = RemoteAnswerer(url)
         out = []
-        for q in range(per_user):
-            answer = client.answer(questions[(u + q * users) % len(questions)])
+        for question in questions[u::users]:
+            answer = client.answer(question)
             out.append((answer.timings["ttft_s"], answer.timings["total_s"], answer.status is Status.ANSWERED))
         return out
 
@@ -69,14 +71,14 @@ def run_concurrency(
     embeddings: Any,
     users: Sequence[int] = DEFAULT_USERS,
     slots: Sequence[int] = DEFAULT_SLOTS,
-    per_user: int = 2,
+    rounds: int = 1,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Serve the index in ``settings`` with each slot count in turn and measure every user count."""
     from api.server import create_app, start
     from rag.chain import Pipeline
 
-    questions = golden_questions(settings)
+    questions = golden_questions(settings) * rounds
     points = []
     for n_slots in slots:
         cfg = settings.model_copy(update={"model_slots": n_slots, "host": "127.0.0.1", "port": 0})
@@ -85,7 +87,7 @@ def run_concurrency(
         try:
             RemoteAnswerer(server.url).answer(questions[0])  # warm the prompt cache; not counted
             for n in users:
-                point = {"slots": n_slots, **measure_users(server.url, n, per_user, questions)}
+                point = {"slots": n_slots, **measure_users(server.url, n, questions)}
                 log(
                     f"[bench] concurrency: {n_slots} slot(s), {n} user(s): {point['answers_per_s']} answers/s, "
                     f"p50 {point['latency_p50_s']} s, p95 {point['latency_p95_s']} s"
@@ -95,7 +97,7 @@ def run_concurrency(
             server.close()
             del pipeline, server
             gc.collect()  # the model server goes with its chat model
-    return {"per_user": per_user, "points": points, "chosen_slots": settings.model_slots}
+    return {"questions": len(questions), "points": points, "chosen_slots": settings.model_slots}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.concurrency", description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", default="1,2,4,8")
     parser.add_argument("--slots", default="1,2,4")
-    parser.add_argument("--per-user", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1, help="times the 8 questions are asked per point")
     parser.add_argument("--out", type=Path, help="write the results JSON here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="rag-conc-") as tmp:
@@ -123,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             emb,
             [int(x) for x in args.users.split(",")],
             [int(x) for x in args.slots.split(",")],
-            args.per_user,
+            args.rounds,
         )
     from bench.tables import CONCURRENCY_HEAD, aligned, concurrency_rows
 

@@ -218,7 +218,8 @@ def render_text(res: dict[str, Any]) -> str:
         lines += aligned(SCALING_HEAD, table)
     curve = concurrency_rows(res)
     if curve:
-        lines += ["", f"concurrency (the served app, {res['concurrency']['per_user']} questions per user):"]
+        asked = res["concurrency"]["questions"]
+        lines += ["", f"concurrency (the served app, the same {asked} questions at every point):"]
         lines += aligned(CONCURRENCY_HEAD, curve)
     return "\n".join(lines)
 

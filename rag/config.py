@@ -53,7 +53,7 @@ class Settings(BaseModel):
     n_ctx: int = Field(default=4096, ge=256)
     threads: int = Field(default=2, ge=1)
     model_slots: int = Field(
-        default=1, ge=1, le=16, description="questions the local model answers at once (llama.cpp parallel slots)"
+        default=4, ge=1, le=16, description="questions the local model answers at once (llama.cpp parallel slots)"
     )
     timeout_s: float = Field(default=120.0, gt=0)
     openai_base_url: str | None = None

@@ -91,10 +91,8 @@ def note(tmp: Path, name: str, text: str) -> Path:
 
 def test_upload_through_one_replica_is_answerable_through_the_other(replicas, tmp_path):
     a, b, _ = replicas
-    uploaded = a.client.files.create(
-        file=note(tmp_path, "zorblax.md", "The Zorblax protocol was invented by Quintessa Marlowe in 2031.\n").open("rb"),
-        purpose="assistants",
-    )
+    path = note(tmp_path, "zorblax.md", "The Zorblax protocol was invented by Quintessa Marlowe in 2031.\n")
+    uploaded = a.client.files.create(file=path.open("rb"), purpose="assistants")
     started = time.monotonic()
     while uploaded.filename not in b.files():
         assert time.monotonic() - started < 10, "replica B did not see A's upload within 10 s"
