@@ -13,7 +13,9 @@ Cheap lexical checks settle the clear cases, in order:
 3. the answer must give the kind the question asks for (a name for "who", a figure for "how many",
    a date for "when"), one the question did not already contain;
 4. what the answer's sentences cite, together, must name the question's own subject and speak of the
-   period it asks about ("every month" is not answered by a figure for "every week").
+   period it asks about ("every month" is not answered by a figure for "every week"); a source the
+   question attributes the fact to ("according to Apptopia, ...") is not its subject: it must be named
+   around the cited sentences (its paragraph), where articles put attributions.
 A claim that passes and is not a restatement of its source in the source's own words goes to ``judge``
 (the chat model with a one-word yes/no prompt), when one is configured.
 """
@@ -66,6 +68,18 @@ QUESTION_KINDS = (
         re.I,
     )),
 )  # fmt: skip
+
+
+ATTRIBUTION = re.compile(
+    r"(?i:\b(?:according to|as per|per|citing|reported by|data from|figures from|numbers from)\s+(?:the\s+)?)"
+    r"((?:[A-Z][\w'’&.-]*(?:\s+|(?=[,?.;:])|$))+)"
+)
+
+
+def attributed(question: str) -> list[tuple[str, ...]]:
+    """The names a question gives as the source of the fact it asks about ("According to Apptopia, ...",
+    "per Reuters"): who reported it, not what it is about."""
+    return [n for m in ATTRIBUTION.finditer(question) for n in names(m.group(1))]
 
 
 def question_kind(question: str) -> Kind:
@@ -201,7 +215,8 @@ def verify(
     if grounded.status is not Status.ANSWERED:
         return grounded, []
     kind = question_kind(question)
-    subject = names(question)
+    sources = attributed(question)
+    subject = [n for n in names(question) if n not in sources]
     cited = {s: what_it_cites(s, grounded, evidence) for s in grounded.sentences if s.citations}
     checks: list[Check] = []
     for s in grounded.sentences:
@@ -218,8 +233,10 @@ def verify(
     # the kept sentences cite, together, names the question's subject and its periods (a two-part
     # question is often answered in two sentences citing two passages).
     together = " ".join(cited[c.sentence] for c in kept)
+    around = " ".join(evidence.paragraph(grounded.chunk(n)) for c in kept for n in c.sentence.citations)
     answering = [c for c in kept if gives_kind(c.sentence.text, kind, question)]
-    if not (names_supported(subject, together.lower()) and covers_periods(question, together)):
+    on_subject = names_supported(subject, together.lower()) and names_supported(sources, around.lower())
+    if not (on_subject and covers_periods(question, together)):
         answering = []
     if not answering:
         about = " ".join(" ".join(n) for n in subject) or "it"

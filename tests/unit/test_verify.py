@@ -169,3 +169,29 @@ def test_a_two_part_question_may_be_answered_across_sentences(world):
     assert result.status is Status.ANSWERED and len(result.sentences) == 2
     only_one, _ = checked("Sarah Friar is OpenAI's CFO [1].", question, world)
     assert only_one.status is Status.UNSUPPORTED  # Gemini, asked about, is nowhere in what is cited
+
+
+ATTRIBUTED_DOC = (
+    "According to data from Apptopia, mobile growth has slowed since April. Meanwhile, the time users "
+    "spend each day has decreased by 22.5% since July.\n"
+    "Deutsche Bank tracked spending in Europe.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "status"),
+    [
+        # the source the question names is in the cited sentence's paragraph: the fact is about time spent
+        ("According to Apptopia, by how much has daily time spent fallen since July?", Status.ANSWERED),
+        # another source than the one the article gives for this figure: not answered
+        ("According to Deutsche Bank, by how much has daily time spent fallen since July?", Status.UNSUPPORTED),
+    ],
+)
+def test_a_source_named_in_the_question_is_looked_for_around_the_cited_sentence(question, status):
+    passages, chunks = passages_from(ATTRIBUTED_DOC, [[1], [2]])
+    evidence = BowEvidence(chunks)
+    grounded = ground(
+        "Time spent each day has decreased by 22.5% since July [1].", passages, bow_embed, evidence, question
+    )
+    result, _ = verify(question, grounded, evidence, PROMPT)
+    assert result.status is status
