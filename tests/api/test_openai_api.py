@@ -17,26 +17,17 @@ import httpx
 import openai
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 
 from tests.conftest import ARTICLE
+from tests.unit.helpers import scripted
 
 KEY = "sk-test-0123456789"
 WEEKLY = (
     "Currently, over 800 million people worldwide chat with ChatGPT every week, seeking advice or completing tasks."
 )
 WEEKLY_ANSWER = "Over 800 million people worldwide chat with ChatGPT every week [1]."
-
-
-class RecordingModel(GenericFakeChatModel):
-    """A scripted model that keeps the messages of every call."""
-
-    received: list = []
-
-    def _stream(self, messages, *args, **kwargs):
-        self.received.append(list(messages))
-        yield from super()._stream(messages, *args, **kwargs)
 
 
 class SlowModel(GenericFakeChatModel):
@@ -54,10 +45,6 @@ class SlowModel(GenericFakeChatModel):
         except GeneratorExit:
             self.events.append("stopped")
             raise
-
-
-def scripted(*replies: str) -> RecordingModel:
-    return RecordingModel(messages=iter([AIMessage(content=r) for r in replies]), received=[])
 
 
 @dataclass

@@ -10,7 +10,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -96,3 +98,16 @@ class ChromaServer:
                 self.proc.kill()
                 self.proc.wait(timeout=20)
         self.proc = None
+
+
+def running_chroma(tmp_path_factory: Any) -> Iterator[ChromaServer]:
+    """A module fixture's body: a real `chroma run` on a free loopback port, stopped afterwards."""
+    import pytest
+
+    if not CHROMA.exists():
+        pytest.skip(f"{CHROMA} not found (chromadb's console script)")
+    root = tmp_path_factory.mktemp("chroma")
+    srv = ChromaServer(root / "db", free_port(), root / "chroma.log")
+    srv.start()
+    yield srv
+    srv.stop()

@@ -17,7 +17,7 @@ from rag.chain import Pipeline
 from rag.errors import IndexError_
 from tests.conftest import ARTICLE
 from tests.integration.conftest import make_project, settings_for
-from tests.reliability.helpers import CHROMA, FAKE_LLM, ChromaServer, free_port, rag
+from tests.reliability.helpers import FAKE_LLM, ChromaServer, rag, running_chroma
 
 pytestmark = pytest.mark.slow
 QUESTION = "How many people chat with ChatGPT every week?"
@@ -26,13 +26,7 @@ TIMEOUT_S = 3.0  # settings.timeout_s: bounds every request to the server
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    if not CHROMA.exists():
-        pytest.skip(f"{CHROMA} not found (chromadb's console script)")
-    root = tmp_path_factory.mktemp("chroma")
-    srv = ChromaServer(root / "db", free_port(), root / "chroma.log")
-    srv.start()
-    yield srv
-    srv.stop()
+    yield from running_chroma(tmp_path_factory)
 
 
 class StopServerOnQuery:

@@ -24,7 +24,14 @@ from rag.shared import ChromaManifestStore
 from rag.store import Index
 from tests.conftest import ARTICLE, ROOT
 from tests.integration.conftest import settings_for
-from tests.reliability.helpers import CHROMA, FAKE_LLM, ChromaServer, cli_env, free_port, new_project, rag
+from tests.reliability.helpers import (
+    FAKE_LLM,
+    ChromaServer,
+    cli_env,
+    new_project,
+    rag,
+    running_chroma,
+)
 
 pytestmark = pytest.mark.slow
 QUESTION = "How many people chat with ChatGPT every week?"
@@ -34,13 +41,7 @@ ROUNDS = 6
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    if not CHROMA.exists():
-        pytest.skip(f"{CHROMA} not found (chromadb's console script)")
-    root = tmp_path_factory.mktemp("chroma")
-    srv = ChromaServer(root / "db", free_port(), root / "chroma.log")
-    srv.start()
-    yield srv
-    srv.stop()
+    yield from running_chroma(tmp_path_factory)
 
 
 def shared_env(server: ChromaServer, collection: str) -> dict[str, str]:

@@ -15,27 +15,12 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
 from tests.conftest import ARTICLE
+from tests.unit.helpers import scripted
 
 WEEKLY_ANSWER = "Over 800 million people worldwide chat with ChatGPT every week [1]."
 WARNING = "⚠️ "
-
-
-class RecordingModel(GenericFakeChatModel):
-    """A scripted model that keeps the messages of every call."""
-
-    received: list = []
-
-    def _stream(self, messages, *args, **kwargs):
-        self.received.append(list(messages))
-        yield from super()._stream(messages, *args, **kwargs)
-
-
-def scripted(*replies: str) -> RecordingModel:
-    return RecordingModel(messages=iter([AIMessage(content=r) for r in replies]), received=[])
 
 
 @dataclass

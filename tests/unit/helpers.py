@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
 
 from ingest.chunking import chunk_text
 from rag.text import content_words
@@ -55,3 +57,19 @@ class BowEmbeddings:
 
     def embed_query(self, text: str) -> list[float]:
         return bow_embed([text])[0].tolist()
+
+
+class RecordingModel(GenericFakeChatModel):
+    """A scripted model that also keeps the messages of every call, to assert on what it was given
+    (streaming goes through ``_generate`` too)."""
+
+    received: list = []
+
+    def _generate(self, messages, *args, **kwargs):
+        self.received.append(list(messages))
+        return super()._generate(messages, *args, **kwargs)
+
+
+def scripted(*replies: str) -> RecordingModel:
+    """A ``RecordingModel`` that answers ``replies`` in turn."""
+    return RecordingModel(messages=iter([AIMessage(content=r) for r in replies]), received=[])

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
 from ingest.pipeline import ingest
 from rag.chain import Pipeline, Token
@@ -13,7 +12,7 @@ from rag.errors import InputError
 from rag.store import Index
 from rag.types import Answer, Status
 from tests.factories import ASK_JSON_KEYS
-from tests.unit.helpers import BowEmbeddings
+from tests.unit.helpers import BowEmbeddings, scripted
 
 
 class ExplodingModel(GenericFakeChatModel):
@@ -22,21 +21,6 @@ class ExplodingModel(GenericFakeChatModel):
 
     def _stream(self, *args, **kwargs):
         raise AssertionError("the model must not be called")
-
-
-class RecordingModel(GenericFakeChatModel):
-    """A scripted model that also keeps the messages of every call, to assert on what it was given
-    (streaming goes through ``_generate`` too)."""
-
-    received: list = []
-
-    def _generate(self, messages, *args, **kwargs):
-        self.received.append(list(messages))
-        return super()._generate(messages, *args, **kwargs)
-
-
-def scripted(*replies: str) -> RecordingModel:
-    return RecordingModel(messages=iter([AIMessage(content=r) for r in replies]), received=[])
 
 
 @pytest.fixture
