@@ -39,7 +39,7 @@ from rag.config import Settings
 from rag.errors import IndexError_, InputError, ModelError, RagError
 from rag.store import Index
 from rag.types import Answer
-from ui.uploads import Uploader
+from ui.uploads import Uploader, safe_filename
 
 
 class ApiError(Exception):
@@ -173,7 +173,7 @@ def openai_router(settings: Settings, pipeline: Pipeline, uploader: Uploader) ->
     @router.post("/files")
     async def upload_file(file: Annotated[UploadFile, File()], purpose: Annotated[str, Form()] = "assistants") -> dict:
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(file.filename or "upload").name
+            path = Path(tmp) / safe_filename(file.filename or "upload")  # never outside the temp folder
             with path.open("wb") as out:  # already received (spooled by Starlette); save_upload checks the size
                 shutil.copyfileobj(file.file, out)
             (result,) = await anyio.to_thread.run_sync(uploader.add, [path])
