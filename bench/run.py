@@ -93,17 +93,18 @@ def select_cases(cases: list[Any], n: int) -> list[Any]:
     return [cases[i] for i in sorted(chosen)]
 
 
-def parse_scales(text: str) -> list[int]:
-    """``"1,10,100"`` → ``[1, 10, 100]``; empty or ``none`` → no scaling runs."""
+def parse_scales(text: str, flag: str = "--scales") -> list[int]:
+    """``"1,10,100"`` → ``[1, 10, 100]``; empty or ``none`` → none (that phase is skipped). ``flag`` names
+    the option in error messages (the same parser reads ``--users`` and ``--slots``)."""
     text = text.strip().lower()
     if text in ("", "none", "0"):
         return []
     try:
         scales = sorted({int(x) for x in text.replace(" ", "").split(",") if x})
     except ValueError:
-        raise InputError(f"--scales {text!r} must be comma-separated whole numbers, e.g. 1,10,100") from None
+        raise InputError(f"{flag} {text!r} must be comma-separated whole numbers, e.g. 1,10,100") from None
     if any(s < 1 for s in scales):
-        raise InputError("--scales must be positive multiples of the corpus size")
+        raise InputError(f"{flag} must be positive whole numbers")
     return scales
 
 

@@ -262,6 +262,8 @@ def eval_cmd(
     try:
         settings = _settings(config, embeddings=embeddings)
         suite = ev.load_suite(suite_file).tagged(tag or [])
+        if server and (llm or retrieval_only):
+            raise InputError("--server evaluates the server's own model: drop --llm and --retrieval-only")
         if retrieval_only:
             _eval_retrieval(settings, suite, k, report)
             return
@@ -274,8 +276,6 @@ def eval_cmd(
                 raise InputError(f"cannot read baseline {baseline}: {exc}") from None
             if not isinstance(base, dict) or not ("backends" in base or "case_results" in base):
                 raise InputError(f"baseline {baseline} is not a summary.json written by rag eval --report")
-        if server and (llm or retrieval_only):
-            raise InputError("--server evaluates the server's own model: drop --llm and --retrieval-only")
         embedder = make_embeddings(settings)
         summaries: dict[str, dict] = {}
         rows: dict[str, list[dict]] = {}
@@ -336,11 +336,13 @@ def bench(
             raise InputError("rag bench runs from the project root (the folder that holds evals/golden.yaml)")
         from bench.run import parse_scales, run_benchmark
 
-        command = f"rag bench --llm {settings.llm} --cases {cases} --scales {scales} --users '{users}'" + (
-            f" --out {out}" if out != Path("bench/results.json") else ""
+        command = (
+            f"rag bench --llm {settings.llm} --cases {cases} --scales {scales} --users '{users}' --slots {slots}"
+            + (f" --out {out}" if out != Path("bench/results.json") else "")
         )
-        counts = {"users": parse_scales(users) if users else [], "slots": parse_scales(slots)}
-        run_benchmark(settings, cases=cases, scales=parse_scales(scales), out=out, command=command, **counts)
+        counts = {"users": parse_scales(users, "--users"), "slots": parse_scales(slots, "--slots")}
+        scaled = parse_scales(scales, "--scales")
+        run_benchmark(settings, cases=cases, scales=scaled, out=out, command=command, **counts)
     except (RagError, ValueError) as exc:
         _fail(exc)
 

@@ -36,6 +36,8 @@ def test_parse_scales() -> None:
     assert run.parse_scales("none") == []
     with pytest.raises(Exception, match="whole numbers"):
         run.parse_scales("1,x")
+    with pytest.raises(Exception, match="^--users 'two' must be comma-separated whole numbers"):
+        run.parse_scales("two", "--users")
 
 
 @pytest.mark.parametrize(

@@ -310,3 +310,12 @@ def test_malformed_eval_suite_exits_2(tmp_path: Path, content: bytes, expected: 
     assert result.returncode == 2, result.stderr
     for text in expected:
         assert text in result.stderr
+
+
+def test_eval_server_with_retrieval_only_or_llm_is_refused_before_anything_runs(tmp_path):
+    project = new_project(tmp_path)
+    suite = project / "suite.yaml"
+    suite.write_text("- id: a\n  question: Who is the head of ChatGPT?\n  expect: [Turley]\n")
+    for extra in (["--retrieval-only"], ["--llm", "local:qwen2.5-0.5b"]):
+        result = rag(project, "eval", str(suite), "--server", "http://127.0.0.1:9", *extra)
+        assert result.returncode == 2 and "--server evaluates the server's own model" in result.stderr
