@@ -137,3 +137,14 @@ def test_rag_eval_gates_the_running_server(served, tmp_path):
 
     refused = rag_eval(project, suite, "--server", url, "--api-key", "sk-wrong")
     assert refused.returncode == 1 and "refused the API key" in refused.stderr and "sk-wrong" not in refused.stderr
+
+
+def test_langchain_chat_openai_invokes_and_streams_through_rag_serve(served):
+    from langchain_openai import ChatOpenAI
+
+    url, _ = served
+    chat = ChatOpenAI(base_url=url + "v1", api_key=KEY, model="rag-chat", max_retries=0, timeout=300)
+    message = chat.invoke("How many people use ChatGPT every week?")
+    assert "800 million" in message.content
+    streamed = "".join(str(c.content) for c in chat.stream("How many people use ChatGPT every week?"))
+    assert "800 million" in streamed and "[1]" in streamed
