@@ -313,19 +313,16 @@ def test_files_upload_is_indexed_listed_and_answerable(server, tmp_path):
 
 
 def test_upload_with_a_hostile_file_name_is_saved_under_a_safe_one(server):
-    r = httpx.post(
-        server.url + "v1/files",
-        headers={"Authorization": f"Bearer {KEY}"},
-        files={"file": ("../../..", b"The Quorbex relay was designed in 2029.\n", "text/plain")},
-        data={"purpose": "assistants"},
-        timeout=30,
-    )
+    def upload(name: str) -> httpx.Response:
+        return httpx.post(
+            server.url + "v1/files",
+            headers={"Authorization": f"Bearer {KEY}"},
+            files={"file": (name, b"The Quorbex relay was designed in 2029.\n", "text/plain")},
+            data={"purpose": "assistants"},
+            timeout=30,
+        )
+
+    r = upload("../../..")
     assert r.status_code == 400 and "only these file types can be added" in r.json()["error"]["message"]
-    r = httpx.post(
-        server.url + "v1/files",
-        headers={"Authorization": f"Bearer {KEY}"},
-        files={"file": ("../../evil notes.md", b"The Quorbex relay was designed in 2029.\n", "text/markdown")},
-        data={"purpose": "assistants"},
-        timeout=30,
-    )
+    r = upload("../../evil notes.md")
     assert r.status_code == 200 and r.json()["filename"] == ".rag/uploads/evil_notes.md"
