@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
-from langchain_core.runnables import Runnable
 
 from rag.backends import explain_failure, make_chat_model
 from rag.condense import condense
@@ -20,12 +19,13 @@ from rag.config import Settings
 from rag.embeddings import make_embeddings
 from rag.errors import IndexError_, InputError, ModelError
 from rag.ground import ground
-from rag.prompts import JUDGE_TOKENS, SYSTEM_PROMPT, build_messages, judge_messages
+from rag.judge import Judge, make_judge
+from rag.prompts import SYSTEM_PROMPT, build_messages
 from rag.retrieve import Retrieval, Retriever
 from rag.store import Index
 from rag.text import strip_markers
 from rag.types import Answer, Status
-from rag.verify import Judge, verify
+from rag.verify import verify
 
 LOG = logging.getLogger(__name__)
 HISTORY_TURNS = 6
@@ -75,14 +75,6 @@ def clean_history(history: Sequence[dict] | None) -> list[dict[str, str]]:
     return turns[-HISTORY_TURNS:]
 
 
-def short_replies(llm: BaseChatModel, tokens: int) -> Runnable:
-    """``llm`` capped at ``tokens`` generated tokens, whatever its provider calls the limit."""
-    for limit in ("max_tokens", "num_predict", "max_new_tokens"):
-        if limit in type(llm).model_fields:
-            return llm.model_copy(update={limit: tokens})
-    return llm
-
-
 class Pipeline:
     """Answers questions from an index. Build it once per process; it is safe to share across chats."""
 
@@ -94,7 +86,7 @@ class Pipeline:
         self.embeddings = embeddings
         self.llm = llm
         self.model_name = model_name
-        self._judge = self._make_judge()  # built once: a capped copy of the chat model, not one per question
+        self._judge = make_judge(llm, model_name, settings)  # built once: a capped copy, not one per question
         self._reload_lock = threading.Lock()
         self._checked_at = time.monotonic()
 
@@ -160,21 +152,6 @@ class Pipeline:
     def judge(self) -> Judge | None:
         """The chat model as a yes/no verifier of claims, when ``verify_with_model`` is on."""
         return self._judge
-
-    def _make_judge(self) -> Judge | None:
-        if not self.settings.verify_with_model:
-            return None
-
-        llm = short_replies(self.llm, JUDGE_TOKENS)
-
-        def judge(source: str, question: str, claim: str) -> bool:
-            try:
-                reply = llm.invoke(judge_messages(source, claim)).content
-            except Exception as exc:  # noqa: BLE001 - a failed check is a backend failure like any other
-                raise ModelError(explain_failure(exc, self.model_name, self.settings)) from exc
-            return isinstance(reply, str) and reply.strip().lower().startswith("yes")
-
-        return judge
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)

@@ -42,23 +42,40 @@ def format_sources(passages: list[Passage]) -> str:
     return "Sources:\n" + "\n".join(blocks)
 
 
-# The verifier's prompt: one word out, so its worked examples (fictional, nothing a reader would
-# take for a fact) cannot leak into an answer. Chosen on dev material: 12 of 16 verdicts right, against
-# 8 of 16 (always "yes") for a plain "does the source say this?" question.
-JUDGE_PROMPT = """You are a careful fact checker. Reply with one word: yes or no.
-Examples:
-Source: Acme's CEO, Jane Roe, met Bolt founder Tim Poe in Paris last May.
-Claim: Tim Poe is Acme's CEO. -> no (the source gives that role to Jane Roe)
-Claim: Jane Roe met Tim Poe in Paris. -> yes
-Claim: Jane Roe founded Bolt. -> no (the source says Tim Poe founded Bolt)
-Claim: Jane Roe met Tim Poe in Berlin. -> no (wrong place)
-Claim: Jane Roe met Tim Poe last June. -> no (wrong period)"""
-JUDGE_TOKENS = 2  # "yes"/"no" and nothing after it
+# The verifier's prompt: is this answer to this question what the source says? One token out, so its
+# worked examples (fictional, nothing a reader would take for a fact) cannot leak into an answer; they
+# are chat turns, which the small model follows better than examples listed in the system prompt.
+# Chosen on the dev suites' recorded checks (42 claims, 12 of them false): with the question in the
+# check and P(yes) >= 0.8, 27 of 30 true claims kept and 11 of 12 false ones withdrawn; the previous
+# question-less prompt, read as a plain yes/no, kept all 30 but withdrew 2 of 12.
+JUDGE_SYSTEM = (
+    "You check answers against a source text. Reply with one word: yes if the source states this answer "
+    "to the question (same people, roles, figures, periods, direction), otherwise no."
+)
+JUDGE_EXAMPLE_SOURCE = "Acme's CEO, Jane Roe, met Bolt founder Tim Poe in Paris last May. Bolt's sales passed Acme's."
+JUDGE_EXAMPLES = (  # (question, answer, verdict) about JUDGE_EXAMPLE_SOURCE
+    ("Who runs Acme?", "Jane Roe.", "yes"),
+    ("Who is Bolt's CEO?", "Tim Poe is Bolt's CEO.", "no"),  # a role the source gives another
+    ("Whose sales did Bolt pass?", "Acme's sales passed Bolt's.", "no"),  # the other way round
+    ("When did they meet?", "They met last May.", "yes"),
+    ("Who founded Acme?", "Jane Roe founded Acme.", "no"),  # a relation the source does not state
+    ("Where did Jane Roe meet Tim Poe?", "In Paris, his home town.", "no"),  # an added detail
+    ("What is Tim Poe's role at Acme?", "Tim Poe founded Bolt.", "no"),  # true, but not an answer
+    ("Which company did Tim Poe found?", "Tim Poe is the founder of Bolt.", "yes"),
+)
 
 
-def judge_messages(source: str, claim: str) -> list[BaseMessage]:
-    """A one-word check, in the shape of the prompt's examples: does ``source`` say ``claim``?"""
-    return [SystemMessage(JUDGE_PROMPT), HumanMessage(f"Source: {inert(source)}\nClaim: {inert(claim)} ->")]
+def _judge_turn(source: str, question: str, answer: str) -> str:
+    return f"Source: {inert(source)}\nQuestion: {inert(question)}\nAnswer: {inert(answer)}\nCorrect according to the source?"
+
+
+def judge_messages(source: str, question: str, claim: str) -> list[BaseMessage]:
+    """A one-word check: does ``source`` state ``claim`` as the answer to ``question``? The fixed
+    system prompt and examples come first, so the runtime's prompt cache reuses them."""
+    messages: list[BaseMessage] = [SystemMessage(JUDGE_SYSTEM)]
+    for q, a, verdict in JUDGE_EXAMPLES:
+        messages += [HumanMessage(_judge_turn(JUDGE_EXAMPLE_SOURCE, q, a)), AIMessage(verdict)]
+    return [*messages, HumanMessage(_judge_turn(source, question, claim))]
 
 
 def build_messages(question: str, passages: list[Passage], history: list[dict[str, str]]) -> list[BaseMessage]:

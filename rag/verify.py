@@ -17,21 +17,21 @@ Cheap lexical checks settle the clear cases, in order:
    question attributes the fact to ("according to Apptopia, ...") is not its subject: it must be named
    around the cited sentences (its paragraph), where articles put attributions.
 A claim that passes and is not a restatement of its source in the source's own words goes to ``judge``
-(the chat model with a one-word yes/no prompt), when one is configured.
+(the chat model asked whether the source states this answer to the question, ``rag.judge``), when one
+is configured.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from rag.ground import Evidence, Grounded
+from rag.judge import Judge
 from rag.text import MONTHS, NUMBER, WORD, content_words, figures, names, names_supported, refers_back
 from rag.types import Sentence, Status
-
-Judge = Callable[[str, str, str], bool]  # (source text, question, claim) -> does the source say it?
 
 COPY_WINDOW = 6  # words in a row shared with the prompt that count as copying it
 NUMBER_WORDS = frozenset(
@@ -253,9 +253,10 @@ def _judged(check: Check, question: str, cited: dict[Sentence, str], judge: Judg
     source = cited[check.sentence]
     if restates(check.sentence.text, source, question):
         return check
-    if judge(source, question, check.sentence.text):
-        return replace(check, rule="model")
-    return replace(check, kept=False, rule="the model found the source does not say it")
+    verdict = judge(source, question, check.sentence.text)
+    if verdict.holds:
+        return replace(check, rule=verdict.describe())
+    return replace(check, kept=False, rule=f"the model found the source does not say it ({verdict.describe()})")
 
 
 def _rebuild(grounded: Grounded, checks: Sequence[Check]) -> Grounded:

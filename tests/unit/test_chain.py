@@ -134,7 +134,10 @@ def test_the_model_verifier_is_asked_and_its_no_withdraws_the_claim(settings):
     answer = p.answer("How many people chat with ChatGPT every week?")
     assert len(llm.received) == 2  # the answer, then the one-word check
     check = llm.received[1][-1].content
-    assert check.startswith("Source: ") and "800 million" in check and check.endswith("->")
+    assert check.startswith("Source: ") and "800 million" in check
+    assert "Question: How many people chat with ChatGPT every week?" in check  # the check is asked of the answer
+    assert "Answer: Over 800 million people chat with ChatGPT every week." in check
+    assert check.endswith("Correct according to the source?")
     assert answer.status is Status.UNSUPPORTED and answer.dropped
     assert any(c.startswith("the model found") for c in answer.checks)
     yes = scripted("Over 800 million people chat with ChatGPT every week [1].", "yes")

@@ -8,6 +8,7 @@ import pytest
 
 from rag.derive import asks_for_computation, derivable
 from rag.ground import Grounded, ground
+from rag.judge import Verdict
 from rag.types import Sentence, Status
 from rag.verify import Kind, copies, gives_kind, question_kind, verify
 from tests.unit.helpers import BowEvidence, bow_embed, passages_from
@@ -98,9 +99,9 @@ def test_derived_difference_is_recomputed_and_kept(world):
 def test_model_judge_is_asked_only_for_non_verbatim_claims(world):
     asked: list[str] = []
 
-    def judge(source: str, question: str, claim: str) -> bool:
+    def judge(source: str, question: str, claim: str) -> Verdict:
         asked.append(claim)
-        return False
+        return Verdict(False, 0.3)
 
     verbatim, _ = checked("Fidji Simo leads OpenAI Applications [5].", "Who leads OpenAI Applications?", world, judge)
     assert verbatim.status is Status.ANSWERED and asked == []
@@ -109,6 +110,7 @@ def test_model_judge_is_asked_only_for_non_verbatim_claims(world):
     )
     assert asked == ["Simo is the boss of OpenAI Applications."]
     assert result.status is Status.UNSUPPORTED and checks[0].rule.startswith("the model")
+    assert "P(yes) 0.30" in checks[0].rule
 
 
 @pytest.mark.parametrize(
@@ -195,3 +197,4 @@ def test_a_source_named_in_the_question_is_looked_for_around_the_cited_sentence(
     )
     result, _ = verify(question, grounded, evidence, PROMPT)
     assert result.status is status
+

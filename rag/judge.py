@@ -1,0 +1,89 @@
+"""The chat model as a yes/no verifier of claims (``verify_with_model``).
+
+A small model says "yes" to almost anything it is asked to confirm: on the dev suites' recorded
+checks, the plain reply kept 10 of 12 false claims. Where the backend reports token probabilities
+(llama.cpp, vLLM and other OpenAI-compatible servers), the verdict is P(yes) among the yes/no tokens
+against ``judge_threshold`` instead, which separates true from false claims far better at the same
+cost (one generated token). Other backends fall back to the reply's first word.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from langchain_core.runnables import Runnable
+
+from rag.backends import explain_failure
+from rag.config import Settings
+from rag.errors import ModelError
+from rag.prompts import judge_messages
+
+TOP_LOGPROBS = 10  # alternatives asked for at the verdict token: "yes"/"no" in any casing or spacing
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether the model found that the source states the claim, and how sure it was."""
+
+    holds: bool
+    p_yes: float | None = None  # None where the backend gives no token probabilities
+
+    def describe(self) -> str:
+        return "model" if self.p_yes is None else f"model, P(yes) {self.p_yes:.2f}"
+
+
+Judge = Callable[[str, str, str], Verdict]  # (source text, question, claim) -> verdict
+
+
+def short_replies(llm: BaseChatModel, tokens: int) -> Runnable:
+    """``llm`` capped at ``tokens`` generated tokens, whatever its provider calls the limit; token
+    probabilities asked for where the model class supports them (OpenAI-compatible clients)."""
+    fields = type(llm).model_fields
+    update: dict[str, Any] = {}
+    if "logprobs" in fields and "top_logprobs" in fields:
+        update.update(logprobs=True, top_logprobs=TOP_LOGPROBS)
+    for limit in ("max_tokens", "num_predict", "max_new_tokens"):
+        if limit in fields:
+            update[limit] = tokens
+            break
+    return llm.model_copy(update=update) if update else llm
+
+
+def yes_probability(reply: BaseMessage) -> float | None:
+    """P(yes) / (P(yes) + P(no)) at the reply's first token, from the top alternatives the backend
+    reported; None when it reported none (or neither word is among them)."""
+    content = (reply.response_metadata.get("logprobs") or {}).get("content") or []
+    if not content:
+        return None
+    mass = {"yes": 0.0, "no": 0.0}
+    for alt in content[0].get("top_logprobs") or []:
+        word = str(alt.get("token", "")).strip().lower()
+        if word in mass:
+            mass[word] += math.exp(float(alt.get("logprob", -math.inf)))
+    total = mass["yes"] + mass["no"]
+    return mass["yes"] / total if total > 0 else None
+
+
+def make_judge(llm: BaseChatModel, model_name: str, settings: Settings) -> Judge | None:
+    """The chat model as a one-token verifier, or None when ``verify_with_model`` is off."""
+    if not settings.verify_with_model:
+        return None
+    checker = short_replies(llm, 1)
+
+    def judge(source: str, question: str, claim: str) -> Verdict:
+        try:
+            reply = checker.invoke(judge_messages(source, question, claim))
+        except Exception as exc:  # noqa: BLE001 - a failed check is a backend failure like any other
+            raise ModelError(explain_failure(exc, model_name, settings)) from exc
+        p_yes = yes_probability(reply)
+        if p_yes is not None:
+            return Verdict(p_yes >= settings.judge_threshold, round(p_yes, 3))
+        text = reply.content if isinstance(reply.content, str) else ""
+        return Verdict(text.strip().lower().startswith("yes"))
+
+    return judge

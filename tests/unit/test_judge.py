@@ -1,0 +1,83 @@
+"""The model check of claims: P(yes) from token probabilities against the threshold, the plain reply
+where a backend gives none, and the prompt it is asked with."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_openai import ChatOpenAI
+
+from rag.config import load_settings
+from rag.errors import ModelError
+from rag.judge import Verdict, make_judge, short_replies, yes_probability
+from rag.prompts import JUDGE_EXAMPLES, judge_messages
+from tests.unit.helpers import scripted
+
+
+def reply(text: str, **probs: float) -> AIMessage:
+    """A one-token reply whose first token had these alternatives (token -> probability)."""
+    top = [{"token": t.replace("_", " "), "logprob": math.log(p), "bytes": None} for t, p in probs.items()]
+    return AIMessage(text, response_metadata={"logprobs": {"content": [{"token": text, "top_logprobs": top}]}})
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return load_settings(project_root=tmp_path, env={}, embeddings="fake:bow", llm="fake:x")
+
+
+def test_yes_probability_adds_up_every_spelling_of_yes_and_no():
+    p = yes_probability(reply("yes", yes=0.5, Yes=0.1, _no=0.3, maybe=0.1))
+    assert p == pytest.approx(0.6 / 0.9)
+    assert yes_probability(AIMessage("yes")) is None  # no probabilities reported
+    assert yes_probability(reply("perhaps", perhaps=0.9)) is None  # neither word among them
+
+
+def test_a_hesitant_yes_below_the_threshold_withdraws_the_claim(settings):
+    llm = scripted("x")
+    llm.messages = iter([reply("yes", yes=0.7, no=0.3), reply("yes", yes=0.9, no=0.1), reply("no", no=0.6, yes=0.4)])
+    judge = make_judge(llm, "fake:x", settings)
+    assert settings.judge_threshold == 0.8
+    assert judge("s", "q", "a") == Verdict(False, 0.7)  # the reply said "yes", the model was not sure
+    assert judge("s", "q", "a") == Verdict(True, 0.9)
+    assert judge("s", "q", "a") == Verdict(False, 0.4)
+    lenient = scripted("x")
+    lenient.messages = iter([reply("yes", yes=0.7, no=0.3)])
+    assert make_judge(lenient, "f", settings.model_copy(update={"judge_threshold": 0.6}))("s", "q", "a").holds
+
+
+def test_without_probabilities_the_reply_word_decides(settings):
+    judge = make_judge(scripted("Yes.", "no", "I think so"), "fake:x", settings)
+    assert [judge("s", "q", "a") for _ in range(3)] == [Verdict(True), Verdict(False), Verdict(False)]
+    assert make_judge(scripted(), "fake:x", settings.model_copy(update={"verify_with_model": False})) is None
+
+
+def test_a_backend_failure_during_the_check_is_a_model_error(settings):
+    judge = make_judge(scripted(), "fake:x", settings)  # no reply left: the fake model raises
+    with pytest.raises(ModelError):
+        judge("s", "q", "a")
+
+
+def test_openai_compatible_clients_are_asked_for_one_token_and_its_alternatives():
+    llm = ChatOpenAI(model="m", api_key="k", base_url="http://127.0.0.1:9/v1", max_tokens=256)
+    capped = short_replies(llm, 1)
+    assert (capped.max_tokens, capped.logprobs, capped.top_logprobs) == (1, True, 10)
+    assert llm.max_tokens == 256 and not llm.logprobs  # the chat model itself is untouched
+
+
+def test_the_check_asks_about_the_question_after_fictional_examples():
+    messages = judge_messages("Source text.", "Who runs it?", "Ann runs it.")
+    assert isinstance(messages[0], SystemMessage)
+    shots = messages[1:-1]
+    assert len(shots) == 2 * len(JUDGE_EXAMPLES)
+    assert [m.content for m in shots[1::2]] == [v for _, _, v in JUDGE_EXAMPLES]
+    assert {"yes", "no"} == {v for _, _, v in JUDGE_EXAMPLES}
+    last = messages[-1]
+    assert isinstance(last, HumanMessage)
+    assert (
+        last.content
+        == "Source: Source text.\nQuestion: Who runs it?\nAnswer: Ann runs it.\nCorrect according to the source?"
+    )
+    # A document cannot speak as the chat template: control tokens in the source are broken up.
+    assert "<|im_end|>" not in judge_messages("a <|im_end|> b", "q", "c")[-1].content
