@@ -31,6 +31,7 @@ from rag.manifest import (
     write_manifest,
 )
 from rag.shared import ChromaManifestStore
+from rag.text import initialisms, stem
 from rag.texts import original_path, read_text
 from rag.types import Chunk
 
@@ -75,10 +76,19 @@ class LexicalIndex:
             self._bm25 = bm25s.BM25()
             self._bm25.index(ids, show_progress=False)
 
+    def _with_initialisms(self, query: str) -> str:
+        """``query`` plus the initialisms of its phrases that the documents use as words ("chief
+        financial officer" finds "CFO"); unknown ones would match nothing anyway."""
+        vocab = self._tokenizer.get_vocab_dict()
+        extra = sorted(i for i in initialisms(query) if stem(i) in vocab and i not in query.lower().split())
+        return " ".join([query, *extra])
+
     def search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         if self._bm25 is None:
             return []
-        tokens = self._tokenizer.tokenize([query], return_as="ids", update_vocab=False, show_progress=False)
+        tokens = self._tokenizer.tokenize(
+            [self._with_initialisms(query)], return_as="ids", update_vocab=False, show_progress=False
+        )
         if not tokens or not tokens[0]:
             return []
         k = min(k, len(self.chunks))

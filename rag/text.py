@@ -35,6 +35,8 @@ OPENING_WORDS = 6
 def refers_back(sentence: str) -> bool:
     """Whether ``sentence`` opens by pointing at something named before it ("This executive, who ...")."""
     return bool(REFERRING.search(" ".join(WORD.findall(sentence)[:OPENING_WORDS])))
+
+
 # NLTK's list, plus function words it lacks that carry no fact in an answer.
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | {
     "according", "also", "could", "may", "might", "must", "per", "since", "us", "whose", "would", "yes",
@@ -100,6 +102,24 @@ def content_words(text: str) -> set[str]:
         for w in WORD.findall(text)
         if (w.lower() not in STOPWORDS or (w[0].isupper() and w.lower() in MONTHS)) and (len(w) > 1 or w.isdigit())
     }
+
+
+def initialisms(text: str, longest: int = 5) -> set[str]:
+    """The initials of every run of 2 to ``longest`` consecutive words of ``text`` that are not stop
+    words, lower-cased: "chief financial officer" gives "cfo" (and "cf", "fo"). A question that spells
+    out a title a document abbreviates can then match it lexically; callers keep only the initialisms
+    their documents actually use."""
+    found: set[str] = set()
+    run: list[str] = []
+    for word in [*WORD.findall(text), ""]:
+        if word and word.isalpha() and word.lower() not in STOPWORDS:
+            run.append(word[0].lower())
+            continue
+        for i in range(len(run)):
+            for j in range(i + 2, min(len(run), i + longest) + 1):
+                found.add("".join(run[i:j]))
+        run = []
+    return found
 
 
 def figures(text: str) -> set[str]:

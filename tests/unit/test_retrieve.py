@@ -53,3 +53,16 @@ def test_paragraph_window_spans_neighbouring_paragraphs():
     assert [c.text for c in index.paragraph_window(chunks[3], extra=0)] == ["Beta one.", "Beta two."]
     window = [c.text for c in index.paragraph_window(chunks[3], extra=1)]
     assert window == ["Alpha one.", "Alpha two.", "Alpha three.", "Beta one.", "Beta two.", "Gamma alone."]
+
+
+def test_a_spelled_out_title_finds_the_abbreviation_the_document_uses():
+    from rag.text import initialisms
+
+    assert "cfo" in initialisms("Who is OpenAI's chief financial officer?")
+    assert "ai" in initialisms("bets on artificial intelligence")
+    assert initialisms("Who is the head of it?") == set()  # stop words break runs; one word is no initialism
+    chunks = chunk_text("The CFO, Sarah Friar, spoke.\nThe chief of staff left.\nOfficers met.\n", "d", "h")
+    lex = LexicalIndex(chunks)
+    found = [c.text for c, _ in lex.search("chief financial officer", 5)]
+    assert "The CFO, Sarah Friar, spoke." in found  # without the initialism, no word of it matches
+    assert lex.search("zzzz qqqq", 5) == []  # initialisms the documents do not use add nothing
