@@ -198,3 +198,23 @@ def test_a_source_named_in_the_question_is_looked_for_around_the_cited_sentence(
     result, _ = verify(question, grounded, evidence, PROMPT)
     assert result.status is status
 
+
+@pytest.mark.parametrize(
+    ("claim", "source", "question", "restated"),
+    [
+        ("Nick Turley is the head of ChatGPT.", "According to Nick Turley, head of ChatGPT, usage grew.",
+         "Who is the head of ChatGPT?", True),
+        ("Google's CEO is Sundar Pichai.", "Google CEO Sundar Pichai and Logan Kilpatrick, former head of "
+         "developer relations at OpenAI, replied.", "Who is Google's CEO?", True),
+        # A role moved to another organisation: same words, another order.
+        ("Sundar Pichai is the CEO of OpenAI.", "Google CEO Sundar Pichai and Logan Kilpatrick, former head of "
+         "developer relations at OpenAI, replied.", "What is Sundar Pichai's role at OpenAI?", False),
+        # Negations and directions are part of the claim, though stop words elsewhere.
+        ("Simo did not join OpenAI in May.", "Simo joined OpenAI in May.", "When did Simo join OpenAI?", False),
+        ("Gemini rose to 22% from 31%.", "Gemini rose from 22% to 31%.", "How did Gemini's share change?", False),
+    ],
+)  # fmt: skip
+def test_a_restatement_may_drop_function_words_but_not_reorder_or_negate(claim, source, question, restated):
+    from rag.verify import restates
+
+    assert restates(claim, source, question) is restated
