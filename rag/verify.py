@@ -120,10 +120,30 @@ def _words(text: str) -> set[str]:
     return {w.lower() for w in WORD.findall(text)}
 
 
+# A question that asks for a share wants a proportion back, not a count of users or dollars.
+ASKS_SHARE = re.compile(
+    r"\b(what|which)\s+(percentage|percent|share|proportion|fraction|portion)\b|\bpercentage points?\b|"
+    r"\bby what percent(age)?\b|\bhow many percent\b",
+    re.IGNORECASE,
+)
+FRACTION_WORDS = frozenset("half halves third thirds quarter quarters fifth fifths tenth tenths majority".split())
+PROPORTION = re.compile(
+    r"%|\bper ?cent\b|\bpercentage points?\b|\b(half|halves|thirds?|quarters?|fifths?|tenths?|majority)\b|"
+    r"\bone in \w+\b",
+    re.IGNORECASE,
+)
+
+
 def gives_kind(claim: str, kind: Kind, question: str) -> bool:
-    """Whether ``claim`` contains an answer of ``kind`` that the question did not already contain."""
+    """Whether ``claim`` contains an answer of ``kind`` that the question did not already contain (for a
+    share, a proportion: "650 million users" does not say what share of usage that is)."""
     if kind is Kind.FIGURE:
         fresh = _words(claim) - _words(question)
+        if ASKS_SHARE.search(question):
+            if not PROPORTION.search(claim):
+                return False
+            fresh -= {"percent", "percentage", "points"}  # the unit alone is no figure
+            return bool(quantities(claim) - figures(question)) or bool(fresh & (NUMBER_WORDS | FRACTION_WORDS))
         return bool(quantities(claim) - figures(question)) or bool(fresh & NUMBER_WORDS)
     if kind is Kind.DATE:
         words = {w.lower() for w in WORD.findall(claim)}

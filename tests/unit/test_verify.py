@@ -135,6 +135,14 @@ def test_an_answer_must_add_what_the_question_lacks():
     assert gives_kind("Over 800 million.", Kind.FIGURE, "How many?")
     assert not gives_kind("It has 5 million users.", Kind.FIGURE, "Does it have 5 million users?")
     assert gives_kind("Since September.", Kind.DATE, "Since when?")
+    # A share asked: a proportion answers it, a count of users or dollars does not.
+    share = "What share of AI assistant usage does Gemini account for?"
+    assert question_kind(share) is Kind.FIGURE
+    assert not gives_kind("Gemini has 650 million monthly active users.", Kind.FIGURE, share)
+    for answer in ("It accounts for 70%.", "About 70 percent.", "Roughly a third of it.", "One in five uses it."):
+        assert gives_kind(answer, Kind.FIGURE, share), answer
+    assert gives_kind("It fell 1.8 percentage points more.", Kind.FIGURE, "How many percentage points larger?")
+    assert gives_kind("650 million.", Kind.FIGURE, "How many users does Gemini have?")  # a count asked
 
 
 def test_copies_needs_a_run_of_words():
