@@ -118,6 +118,7 @@ class Index:
         self.by_id = {c.id: c for c in self.chunks}
         self._order = {c.id: i for i, c in enumerate(self.chunks)}
         self._vectors = vectors or {}
+        self._matrix = self._stack_vectors()
         self.lexical = LexicalIndex(self.chunks)
         self._shas = sorted({e.sha256 for e in manifest.documents.values()})
         self._texts: dict[str, str | None] = {}
@@ -189,10 +190,32 @@ class Index:
         """The chunk's paragraph and the paragraphs on each side of it, as one text."""
         return " ".join(c.text for c in self.paragraph_window(chunk, extra=1))
 
+    def _stack_vectors(self) -> np.ndarray | None:
+        """Every visible chunk's unit vector as one matrix, rows in ``self.chunks`` order (the stored
+        vectors become views of its rows, so memory is not doubled); None when some vector is missing."""
+        if not self.chunks or any(c.id not in self._vectors for c in self.chunks):
+            return None
+        matrix = np.stack([self._vectors[c.id] for c in self.chunks]).astype(np.float32)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        matrix /= np.where(norms > 0, norms, 1.0)
+        self._vectors = {c.id: matrix[i] for i, c in enumerate(self.chunks)}
+        return matrix
+
     def dense(self, vector: list[float], k: int) -> list[tuple[Chunk, float]]:
-        """Nearest chunks by cosine similarity (Chroma), restricted to manifest documents."""
+        """Nearest chunks by cosine similarity, restricted to manifest documents.
+
+        Exact, over the vectors read at load (one matrix product: ~1 ms for 10,000 chunks). Chroma's
+        approximate HNSW search is the fallback only: measured on a PDF manual whose table of contents
+        gave 4,433 identical ". . . ." chunks, it returned those (cosine 0.13) and none of the article's
+        sentences (0.74) for "When did ChatGPT first come out?"."""
         if not self.chunks:
             return []
+        if self._matrix is not None:
+            query = np.asarray(vector, dtype=np.float32)
+            sims = self._matrix @ (query / (np.linalg.norm(query) or 1.0))
+            k = min(k, len(self.chunks))
+            top = np.argpartition(-sims, k - 1)[:k]
+            return [(self.chunks[i], float(sims[i])) for i in top[np.argsort(-sims[top], kind="stable")]]
         where = {"doc_sha256": {"$in": self._shas}} if len(self._shas) > 1 else {"doc_sha256": self._shas[0]}
         try:
             res = self.collection.query(

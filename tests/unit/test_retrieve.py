@@ -1,3 +1,5 @@
+import pytest
+
 from ingest.chunking import chunk_text
 from rag.retrieve import Hit, passes_gate, rrf_fuse, select_passages
 from rag.store import DocEntry, Index, LexicalIndex, Manifest
@@ -66,3 +68,24 @@ def test_a_spelled_out_title_finds_the_abbreviation_the_document_uses():
     found = [c.text for c, _ in lex.search("chief financial officer", 5)]
     assert "The CFO, Sarah Friar, spoke." in found  # without the initialism, no word of it matches
     assert lex.search("zzzz qqqq", 5) == []  # initialisms the documents do not use add nothing
+
+
+def test_dense_search_is_exact_even_among_thousands_of_identical_chunks():
+    """A PDF's table of contents gives thousands of identical ". . . ." chunks; approximate search
+    (Chroma's HNSW) returned only those. The exact search ranks the one matching chunk first."""
+    import numpy as np
+
+    text = "Filler line.\n" * 3000 + "ChatGPT was released in 2022.\nOther text here.\n"
+    chunks = chunk_text(text, "d.txt", "sha")
+    rng = np.random.default_rng(0)
+    junk = rng.normal(size=8).astype(np.float32)
+    target = rng.normal(size=8).astype(np.float32)
+    vectors = {c.id: (target * 3 if c.text.startswith("ChatGPT") else junk + 0.01 * rng.normal(size=8)) for c in chunks}
+    manifest = Manifest(embedding_model="fake", documents={"d.txt": DocEntry(sha256="sha", chunks=len(chunks))})
+    index = Index(collection=None, manifest=manifest, chunks=chunks, vectors=vectors)
+    (best, cosine), *_ = index.dense(list(target), 5)
+    assert best.text == "ChatGPT was released in 2022." and cosine == pytest.approx(1.0, abs=1e-5)  # unit vectors
+    ranked = index.dense(list(junk), 4)
+    scores = [score for _, score in ranked]
+    assert len(ranked) == 4 and scores == sorted(scores, reverse=True)  # best first
+    assert len(index.dense(list(target), 10_000)) == len(chunks)  # k beyond the index: everything, once
