@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -383,6 +384,8 @@ def serve(
             _warn(line)
         from api.server import create_app, run
 
+        # The prompt cache fills while the server starts and the first user reads the page.
+        threading.Thread(target=pipeline.warm_up, name="rag-warm-up", daemon=True).start()
         run(create_app(settings, pipeline, problems), settings, announce=lambda line: typer.echo(line, err=True))
     except RagError as exc:
         _fail(exc)

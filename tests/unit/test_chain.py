@@ -165,3 +165,20 @@ def test_grounding_reuses_the_vectors_chroma_stores(settings):
     answer = p.answer("How many people chat with ChatGPT every week?")
     assert answer.status is Status.ANSWERED
     assert counting.texts == ["Over 800 million people chat with ChatGPT every week."]  # the claim only
+
+
+def test_warm_up_fills_the_prompt_cache_with_both_fixed_prefixes(settings):
+    from langchain_core.messages import SystemMessage
+
+    from rag.prompts import JUDGE_SYSTEM, SYSTEM_PROMPT
+
+    verifying = settings.model_copy(update={"verify_with_model": True})
+    llm = scripted("x", "y")
+    Pipeline(verifying, Index.load(verifying), BowEmbeddings(), llm, "fake:test").warm_up()
+    assert [m[0] for m in llm.received] == [SystemMessage(SYSTEM_PROMPT), SystemMessage(JUDGE_SYSTEM)]
+    assert len(llm.received[1]) > 2  # the checker's worked examples come with its system prompt
+    without_checker = scripted("x")
+    pipeline(settings, without_checker).warm_up()  # verify_with_model off: only the answer prompt
+    assert len(without_checker.received) == 1
+    failing = scripted()  # no reply left: the model fails, the warm-up only logs it
+    pipeline(settings, failing).warm_up()
