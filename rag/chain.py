@@ -122,8 +122,9 @@ class Pipeline:
         (its generation moved). Asks the store at most once per ``STALE_CHECK_S``; a no-op for a local
         index, which no other process writes. Questions already running keep their view, and so does
         this one when the new state cannot be read (e.g. a replica committed a version of a document
-        that another replica's ingest had just replaced): the next check tries again. Returns whether
-        it reloaded."""
+        that another replica's ingest had just replaced) or the store does not answer (an outage: the
+        view in memory, vectors included, keeps answering; the warning names the server): the next
+        check tries again. Returns whether it reloaded."""
         store, seen = self.index.store, self.index.generation
         if store is None or not store.shared or time.monotonic() - self._checked_at < STALE_CHECK_S:
             return False
@@ -131,9 +132,9 @@ class Pipeline:
             if time.monotonic() - self._checked_at < STALE_CHECK_S or self.index.generation != seen:
                 return False  # another question checked (or reloaded) meanwhile
             self._checked_at = time.monotonic()
-            if store.generation() == seen:
-                return False
             try:
+                if store.generation() == seen:
+                    return False
                 self.reload_index()
             except IndexError_ as exc:
                 LOG.warning("kept the previous index view: %s", exc)

@@ -1,5 +1,6 @@
 """Scale-out mode against a real `chroma run` server on 127.0.0.1: ingest into it, answer from it,
-stop it (mid-question, and hung), get a clear error within a bounded time, restart it, recover."""
+stop it (mid-question, and hung): a loaded pipeline keeps answering from its view in memory within a
+bounded time and says why it cannot refresh, a new load gets a clear error; restart it, recover."""
 
 from __future__ import annotations
 
@@ -54,17 +55,22 @@ def assert_answer(pipeline: Pipeline, article: str) -> None:
         assert article[c.start : c.end] == c.text
 
 
-def timed_error(pipeline: Pipeline, server: ChromaServer) -> tuple[str, float]:
+def answered_in_outage(pipeline: Pipeline, server: ChromaServer, caplog: pytest.LogCaptureFixture) -> float:
+    """A question during an outage: answered from the loaded view (vectors, chunks and texts are in
+    memory); the failed freshness check is logged with the server's address. Returns the seconds."""
+    time.sleep(1.1)  # past STALE_CHECK_S: this question asks the store whether another replica committed
+    caplog.clear()
     started = time.monotonic()
-    with pytest.raises(IndexError_) as err:
-        pipeline.answer(QUESTION)
+    assert_answer(pipeline, ARTICLE.read_text(encoding="utf-8"))
     elapsed = time.monotonic() - started
-    message = str(err.value)
-    assert f"Chroma server at {server.url}" in message and "chroma run" in message, message
-    return message, elapsed
+    warned = [r.getMessage() for r in caplog.records if "kept the previous index view" in r.getMessage()]
+    assert warned and f"Chroma server at {server.url}" in warned[0], caplog.text
+    return elapsed
 
 
-def test_ingest_answer_outage_and_recovery(server: ChromaServer, tmp_path: Path, real_embeddings) -> None:
+def test_ingest_answer_outage_and_recovery(
+    server: ChromaServer, tmp_path: Path, real_embeddings, caplog: pytest.LogCaptureFixture
+) -> None:
     project = make_project(tmp_path / "p")
     settings = settings_for(project, chroma_url=server.url, llm=FAKE_LLM, timeout_s=TIMEOUT_S, verify_with_model=False)
     report = ingest(settings, real_embeddings, progress=False)
@@ -79,20 +85,17 @@ def test_ingest_answer_outage_and_recovery(server: ChromaServer, tmp_path: Path,
     assert server.proc is not None
     os.kill(server.proc.pid, signal.SIGSTOP)
     try:
-        _, elapsed = timed_error(pipeline, server)
-        assert elapsed < TIMEOUT_S + 20, elapsed
+        assert answered_in_outage(pipeline, server, caplog) < TIMEOUT_S + 20
         with pytest.raises(IndexError_, match="did not answer"):
             Pipeline.load(settings, embeddings=emb)  # a new process meeting a hung server does not hang
     finally:
         os.kill(server.proc.pid, signal.SIGCONT)
     assert_answer(pipeline, article)
 
-    # Stopped mid-question, then down: a clear error, fast.
+    # Stopped mid-question, then down: the question is answered, the next ones fast.
     emb.armed = True
-    _, elapsed = timed_error(pipeline, server)
-    assert elapsed < 20, elapsed
-    _, elapsed = timed_error(pipeline, server)
-    assert elapsed < 10, elapsed
+    assert_answer(pipeline, article)
+    assert answered_in_outage(pipeline, server, caplog) < 10
     with pytest.raises(IndexError_, match=f"Chroma server at {server.url}"):
         Pipeline.load(settings, embeddings=emb)
 
