@@ -28,7 +28,7 @@ def run_scaling(
     from bench.corpus import ProsePool, build_scale
     from ingest.loaders import discover
     from ingest.pipeline import ingest
-    from rag.chain import Pipeline
+    from rag.retrieve import Retriever
     from rag.store import Index
 
     base = discover([settings.corpus_path])
@@ -54,8 +54,8 @@ def run_scaling(
         started = time.perf_counter()
         index = Index.load(s)
         index_load_s = time.perf_counter() - started
-        pipeline = Pipeline(s, index, embeddings, None, "")  # type: ignore[arg-type]  # retrieval only
-        lat = retrieval_latencies(pipeline.retrieve, embeddings, questions)
+        retriever = Retriever.configured(index, embeddings, s)  # retrieval only: no chat model
+        lat = retrieval_latencies(retriever.retrieve, embeddings, questions)
         point = {
             "scale": scale,
             "documents": len(report.added),
@@ -77,7 +77,7 @@ def run_scaling(
             f"({point['chunks_per_s']} chunks/s, embedding {point['embed_s']:.1f} s); index load "
             f"{index_load_s:.2f} s; retrieval p50 {point['retrieval_ms']['p50']} ms"
         )
-        del pipeline, index
+        del retriever, index
         shutil.rmtree(root, ignore_errors=True)
     return {"corpus": pool.describe(), "points": points, "skipped": skipped, "growth": growth(points)}
 

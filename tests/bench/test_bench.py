@@ -198,3 +198,17 @@ def test_committed_results_render_with_the_templates():
     ids = re.findall(r' id="([^"]+)"', html)
     assert ids and len(ids) == len(set(ids))  # nine charts, no element id shared between them
     assert html == report.html_page(saved)  # deterministic: no dates, salted ids
+
+
+@pytest.mark.slow
+def test_scaling_needs_no_chat_model_even_with_model_checks_on(tmp_path: Path) -> None:
+    """The scaling phase measures ingest and retrieval only; with the default settings (model checks
+    on) it once built a pipeline around no chat model and crashed."""
+    from bench.scaling import run_scaling
+    from rag.embeddings import make_embeddings
+
+    settings = load_settings(project_root=ROOT, env={}, embeddings="fake:32")
+    assert settings.verify_with_model
+    res = run_scaling(settings, make_embeddings(settings), [1], ["Who declared a Code Red?"], tmp_path, lambda _: None)
+    (point,) = res["points"]
+    assert point["scale"] == 1 and point["documents"] >= 1
