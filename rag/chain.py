@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -20,8 +20,9 @@ from rag.config import Settings
 from rag.embeddings import make_embeddings
 from rag.errors import IndexError_, InputError, ModelError
 from rag.ground import ground
-from rag.judge import Judge, make_judge, short_replies
-from rag.prompts import SYSTEM_PROMPT, build_messages, judge_messages
+from rag.judge import AnswerCheck, Judge, make_answer_check, make_judge, short_replies
+from rag.prompts import SYSTEM_PROMPT, build_messages, judge_messages, quote_messages
+from rag.quote import quote
 from rag.retrieve import Retrieval, Retriever
 from rag.store import Index
 from rag.text import strip_markers
@@ -32,6 +33,7 @@ LOG = logging.getLogger(__name__)
 HISTORY_TURNS = 6
 STALE_CHECK_S = 1.0  # how often a question may ask a shared store whether another replica committed
 HISTORY_CHARS = 600
+QUOTABLE = frozenset({Status.UNSUPPORTED})  # the draft's every claim was withdrawn
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class Pipeline:
         self.llm = llm
         self.model_name = model_name
         self._judge = make_judge(llm, model_name, settings)  # built once: a capped copy, not one per question
+        self._answers: AnswerCheck | None = make_answer_check(llm, model_name, settings)
         self._reload_lock = threading.Lock()
         self._checked_at = time.monotonic()
 
@@ -156,14 +159,16 @@ class Pipeline:
         return self._judge
 
     def warm_up(self) -> None:
-        """Fill the model's prompt cache with the two fixed prefixes (the answer prompt's system prompt,
-        the checker's system prompt and worked examples) by asking for one token of each, so the first
-        question does not pay for them: measured ~7 s for the checker's ~450 tokens on 2 cores. A
-        failure is only logged; the first question then reports the real problem."""
+        """Fill the model's prompt cache with the fixed prefixes (the answer prompt's system prompt, the
+        checker's system prompt and worked examples, the quote check's system prompt) by asking for one
+        token of each, so the first question does not pay for them: measured ~7 s for the checker's ~450
+        tokens on 2 cores. A failure is only logged; the first question then reports the real problem."""
         one = short_replies(self.llm, 1)
         prefixes = [[SystemMessage(SYSTEM_PROMPT), HumanMessage("Sources:")]]
         if self._judge is not None:
             prefixes.append(judge_messages("Sources.", "Question?", "Answer."))
+        if self._answers is not None:
+            prefixes.append(quote_messages("Sentence.", "Question?"))
         for messages in prefixes:
             try:
                 one.invoke(messages)
@@ -216,6 +221,14 @@ class Pipeline:
         v_start = time.perf_counter()
         grounded, checks = verify(question, grounded, index, SYSTEM_PROMPT, self.judge())
         timings["verify_s"] = time.perf_counter() - v_start
+        quoted = None
+        if grounded.status in QUOTABLE and self._answers is not None:
+            q_start = time.perf_counter()
+            quoted, tried = quote(rewritten or question, found.passages, index, self._embed, self._answers)
+            timings["quote_s"] = time.perf_counter() - q_start
+            checks = [*checks, *tried]
+            if quoted is not None:
+                grounded = replace(quoted, dropped=grounded.dropped)
         timings["total_s"] = time.perf_counter() - started
         yield Answer(
             status=grounded.status,
@@ -224,6 +237,7 @@ class Pipeline:
             draft=draft,
             dropped=grounded.dropped,
             checks=tuple(f"{c.rule}: {c.sentence.text}" for c in checks),
+            quoted=quoted is not None,
             **common,
         )
 

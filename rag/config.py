@@ -46,6 +46,12 @@ class Settings(BaseModel):
     context_tokens: int = Field(default=180, ge=50, le=8000, description="token budget for sources")
     max_question_chars: int = Field(default=2000, ge=10)
     verify_with_model: bool = Field(default=True, description="ask the chat model to confirm non-verbatim claims")
+    quote_when_withdrawn: bool = Field(
+        default=True, description="when every drafted claim is withdrawn, answer with a checked source sentence"
+    )
+    quote_threshold: float = Field(
+        default=0.65, ge=0, le=1, description="P(yes) a source sentence needs to be quoted as the answer"
+    )
     judge_threshold: float = Field(
         default=0.8, ge=0, le=1, description="P(yes) a model check needs to keep a claim (where reported)"
     )

@@ -21,7 +21,7 @@ from langchain_core.runnables import Runnable
 from rag.backends import explain_failure
 from rag.config import Settings
 from rag.errors import ModelError
-from rag.prompts import judge_messages
+from rag.prompts import judge_messages, quote_messages
 
 TOP_LOGPROBS = 10  # alternatives asked for at the verdict token: "yes"/"no" in any casing or spacing
 
@@ -38,6 +38,7 @@ class Verdict:
 
 
 Judge = Callable[[str, str, str], Verdict]  # (source text, question, claim) -> verdict
+AnswerCheck = Callable[[str, str], Verdict]  # (a document's sentence, question) -> does it answer?
 
 
 def short_replies(llm: BaseChatModel, tokens: int) -> Runnable:
@@ -69,6 +70,22 @@ def yes_probability(reply: BaseMessage) -> float | None:
     return mass["yes"] / total if total > 0 else None
 
 
+def ask(
+    checker: Runnable, messages: list[BaseMessage], threshold: float, model_name: str, settings: Settings
+) -> Verdict:
+    """One yes/no question to ``checker``: P(yes) against ``threshold`` where the backend reports token
+    probabilities, else the reply's first word."""
+    try:
+        reply = checker.invoke(messages)
+    except Exception as exc:  # noqa: BLE001 - a failed check is a backend failure like any other
+        raise ModelError(explain_failure(exc, model_name, settings)) from exc
+    p_yes = yes_probability(reply)
+    if p_yes is not None:
+        return Verdict(p_yes >= threshold, round(p_yes, 3))
+    text = reply.content if isinstance(reply.content, str) else ""
+    return Verdict(text.strip().lower().startswith("yes"))
+
+
 def make_judge(llm: BaseChatModel, model_name: str, settings: Settings) -> Judge | None:
     """The chat model as a one-token verifier, or None when ``verify_with_model`` is off."""
     if not settings.verify_with_model:
@@ -76,14 +93,19 @@ def make_judge(llm: BaseChatModel, model_name: str, settings: Settings) -> Judge
     checker = short_replies(llm, 1)
 
     def judge(source: str, question: str, claim: str) -> Verdict:
-        try:
-            reply = checker.invoke(judge_messages(source, question, claim))
-        except Exception as exc:  # noqa: BLE001 - a failed check is a backend failure like any other
-            raise ModelError(explain_failure(exc, model_name, settings)) from exc
-        p_yes = yes_probability(reply)
-        if p_yes is not None:
-            return Verdict(p_yes >= settings.judge_threshold, round(p_yes, 3))
-        text = reply.content if isinstance(reply.content, str) else ""
-        return Verdict(text.strip().lower().startswith("yes"))
+        return ask(checker, judge_messages(source, question, claim), settings.judge_threshold, model_name, settings)
 
     return judge
+
+
+def make_answer_check(llm: BaseChatModel, model_name: str, settings: Settings) -> AnswerCheck | None:
+    """The chat model asked whether a document's sentence answers a question (for quoting it), or None
+    when ``verify_with_model`` or ``quote_when_withdrawn`` is off."""
+    if not (settings.verify_with_model and settings.quote_when_withdrawn):
+        return None
+    checker = short_replies(llm, 1)
+
+    def answers(sentence: str, question: str) -> Verdict:
+        return ask(checker, quote_messages(sentence, question), settings.quote_threshold, model_name, settings)
+
+    return answers

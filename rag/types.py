@@ -214,6 +214,7 @@ class Answer:
     retrieved: tuple[Passage, ...] = ()  # the passages given to the model, in rank order
     error: str | None = None  # what went wrong, for ``status == error``
     checks: tuple[str, ...] = ()  # verification verdicts, "rule: sentence", for every checked sentence
+    quoted: bool = False  # every drafted claim was withdrawn; the answer quotes a source sentence (rag.quote)
 
     @property
     def verified(self) -> bool:

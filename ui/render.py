@@ -89,7 +89,12 @@ def answer_markdown(answer: Answer, turn: int) -> str:
         return f"{escape_markdown(answer.answer)}\n\n*{REFUSAL_NOTES[answer.status]}*"
     body = " ".join(_sentence_markdown(s, turn) for s in answer.sentences)
     notes = []
-    if answer.dropped:
+    if answer.quoted:
+        notes.append(
+            "My drafted answer did not hold up against the sources, so this is the source's own sentence, "
+            "word for word, checked to answer the question."
+        )
+    elif answer.dropped:
         count = len(answer.dropped)
         what = "1 sentence" if count == 1 else f"{count} sentences"
         notes.append(f"{what} of the draft removed: the sources did not support {'it' if count == 1 else 'them'}.")
@@ -241,6 +246,8 @@ def check_summary(answer: Answer) -> str:
     }
     if answer.status in summaries:
         return summaries[answer.status]
+    if answer.quoted:
+        return "the draft was withdrawn; the source sentence quoted instead was checked to answer the question"
     if answer.dropped:
         return f"{len(answer.dropped)} unsupported sentence(s) removed; the rest confirmed"
     if answer.verified:

@@ -213,3 +213,17 @@ def test_a_verified_answer_says_so_and_a_withdrawn_claim_is_disclosed():
     partly = answered(checks=("lexical: Over 800 million people use it every week.",), dropped=("Claude has 5 users.",))
     md = answer_markdown(partly, 0)
     assert "1 sentence of the draft removed" in md and "Claude has 5 users" not in md
+
+
+def test_a_quote_given_for_a_withdrawn_draft_says_what_it_is():
+    quote = answered(
+        f"“{SENTENCE}” [1]",
+        checks=("quoted from the source (model, P(yes) 0.93): “" + SENTENCE + "”",),
+        dropped=("Since April, 900 million people use it.",),
+        quoted=True,
+    )
+    md = answer_markdown(quote, 0)
+    assert "source's own sentence, word for word" in md and ">[1]</a>" in md
+    assert "of the draft removed" not in md and "900 million" not in md  # the withdrawn draft is not repeated
+    assert "quoted instead" in details_markdown(quote)
+    assert "source's own sentence" not in answer_markdown(answered(), 0)

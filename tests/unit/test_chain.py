@@ -128,7 +128,7 @@ def test_retrieval_alone_scores_where_cited_passages_land(settings):
 
 
 def test_the_model_verifier_is_asked_and_its_no_withdraws_the_claim(settings):
-    verifying = settings.model_copy(update={"verify_with_model": True})
+    verifying = settings.model_copy(update={"verify_with_model": True, "quote_when_withdrawn": False})
     llm = scripted("Over 800 million people chat with ChatGPT every week [1].", "no")
     p = Pipeline(verifying, Index.load(verifying), BowEmbeddings(), llm, "fake:test")
     answer = p.answer("How many people chat with ChatGPT every week?")
@@ -145,6 +145,28 @@ def test_the_model_verifier_is_asked_and_its_no_withdraws_the_claim(settings):
         "How many people chat with ChatGPT every week?"
     )
     assert kept.status is Status.ANSWERED and kept.verified and kept.checks[0].startswith("model:")
+
+
+def test_a_withdrawn_draft_gives_way_to_a_checked_quote_of_the_source(settings, article_text):
+    verifying = settings.model_copy(update={"verify_with_model": True})
+    question = "How many people chat with ChatGPT every week?"
+    llm = scripted("Over 800 million people chat with ChatGPT every week [1].", "no", "yes")
+    answer = Pipeline(verifying, Index.load(verifying), BowEmbeddings(), llm, "fake:test").answer(question)
+    assert len(llm.received) == 3  # the answer, its check, the quote's check
+    assert answer.status is Status.ANSWERED and answer.dropped == (
+        "Over 800 million people chat with ChatGPT every week.",
+    )
+    (c,) = answer.citations
+    assert article_text[c.start : c.end] == c.text and "800 million" in c.text
+    assert answer.sentences[0].text == f"“{c.text}”" and answer.answer.endswith("” [1]")
+    assert answer.quoted and answer.checks[-1].startswith("quoted from the source") and "quote_s" in answer.timings
+    assert (
+        llm.received[2][-1].content
+        == f"Sentence: {c.text}\nQuestion: {question}\nDoes the sentence answer the question?"
+    )
+    declined = scripted("Over 800 million people chat with ChatGPT every week [1].", "no", "no", "no")
+    refused = Pipeline(verifying, Index.load(verifying), BowEmbeddings(), declined, "fake:test").answer(question)
+    assert refused.status is Status.UNSUPPORTED and refused.citations == () and not refused.quoted
 
 
 def test_grounding_reuses_the_vectors_chroma_stores(settings):
@@ -167,15 +189,15 @@ def test_grounding_reuses_the_vectors_chroma_stores(settings):
     assert counting.texts == ["Over 800 million people chat with ChatGPT every week."]  # the claim only
 
 
-def test_warm_up_fills_the_prompt_cache_with_both_fixed_prefixes(settings):
+def test_warm_up_fills_the_prompt_cache_with_every_fixed_prefix(settings):
     from langchain_core.messages import SystemMessage
 
-    from rag.prompts import JUDGE_SYSTEM, SYSTEM_PROMPT
+    from rag.prompts import JUDGE_SYSTEM, QUOTE_SYSTEM, SYSTEM_PROMPT
 
     verifying = settings.model_copy(update={"verify_with_model": True})
-    llm = scripted("x", "y")
+    llm = scripted("x", "y", "z")
     Pipeline(verifying, Index.load(verifying), BowEmbeddings(), llm, "fake:test").warm_up()
-    assert [m[0] for m in llm.received] == [SystemMessage(SYSTEM_PROMPT), SystemMessage(JUDGE_SYSTEM)]
+    assert [m[0] for m in llm.received] == [SystemMessage(s) for s in (SYSTEM_PROMPT, JUDGE_SYSTEM, QUOTE_SYSTEM)]
     assert len(llm.received[1]) > 2  # the checker's worked examples come with its system prompt
     without_checker = scripted("x")
     pipeline(settings, without_checker).warm_up()  # verify_with_model off: only the answer prompt

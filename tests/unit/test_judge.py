@@ -11,8 +11,8 @@ from langchain_openai import ChatOpenAI
 
 from rag.config import load_settings
 from rag.errors import ModelError
-from rag.judge import Verdict, make_judge, short_replies, yes_probability
-from rag.prompts import JUDGE_EXAMPLES, judge_messages
+from rag.judge import Verdict, make_answer_check, make_judge, short_replies, yes_probability
+from rag.prompts import JUDGE_EXAMPLES, QUOTE_SYSTEM, judge_messages
 from tests.unit.helpers import scripted
 
 
@@ -81,3 +81,17 @@ def test_the_check_asks_about_the_question_after_fictional_examples():
     )
     # A document cannot speak as the chat template: control tokens in the source are broken up.
     assert "<|im_end|>" not in judge_messages("a <|im_end|> b", "q", "c")[-1].content
+
+
+def test_the_quote_check_asks_whether_a_sentence_answers_with_its_own_threshold(settings):
+    llm = scripted("x")
+    llm.messages = iter([reply("yes", yes=0.7, no=0.3), reply("yes", yes=0.6, no=0.4)])
+    answers = make_answer_check(llm, "fake:x", settings)
+    assert settings.quote_threshold == 0.65
+    assert answers("Ann runs Acme.", "Who runs Acme?") == Verdict(True, 0.7)  # below the claim threshold
+    assert answers("Ann runs Acme.", "Who runs Acme?") == Verdict(False, 0.6)
+    system, turn = llm.received[0]
+    assert system == SystemMessage(QUOTE_SYSTEM) and len(llm.received[0]) == 2  # no examples to copy
+    assert turn.content == "Sentence: Ann runs Acme.\nQuestion: Who runs Acme?\nDoes the sentence answer the question?"
+    assert make_answer_check(scripted(), "f", settings.model_copy(update={"quote_when_withdrawn": False})) is None
+    assert make_answer_check(scripted(), "f", settings.model_copy(update={"verify_with_model": False})) is None

@@ -1,0 +1,85 @@
+"""Quoting the source when every drafted claim was withdrawn (hand-made passages, scripted checks)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.judge import Verdict
+from rag.quote import MAX_JUDGED, quote
+from rag.types import Status
+from tests.unit.helpers import BowEvidence, bow_embed, passages_from
+
+DOC = (
+    "Recently, OpenAI's CFO, Sarah Friar, backed government guarantees.\n"
+    "Anthropic, a startup founded by former OpenAI executives, released Claude Opus 4.5.\n"
+    "In March, Gemini had 350 million monthly active users, and by October it had 650 million.\n"
+    "The company said growth would continue. This executive joined OpenAI in May.\n"
+    "Fidji Simo leads OpenAI Applications.\n"
+    "Gemini rose.\n"
+)
+
+
+@pytest.fixture
+def world():
+    passages, chunks = passages_from(DOC, [[0], [1], [2], [3, 4], [5], [6]])
+    return passages, BowEvidence(chunks)
+
+
+class Checker:
+    """A scripted model check that records what it was asked."""
+
+    def __init__(self, *verdicts: bool) -> None:
+        self.verdicts = list(verdicts)
+        self.asked: list[tuple[str, str]] = []
+
+    def __call__(self, sentence: str, question: str) -> Verdict:
+        self.asked.append((sentence, question))
+        holds = self.verdicts.pop(0)
+        return Verdict(holds, 0.9 if holds else 0.1)
+
+
+def test_the_closest_sentence_that_answers_is_quoted_verbatim_and_cited(world):
+    passages, evidence = world
+    judge = Checker(True)
+    grounded, (check,) = quote(
+        "How many monthly active users did Gemini have in October?", passages, evidence, bow_embed, judge
+    )
+    assert grounded is not None
+    (citation,) = grounded.citations
+    assert grounded.status is Status.ANSWERED and citation.n == 1
+    assert DOC[citation.start : citation.end] == citation.text and "650 million" in citation.text
+    assert grounded.sentences[0].text == f"“{citation.text}”" and grounded.sentences[0].citations == (1,)
+    assert judge.asked == [(citation.text, "How many monthly active users did Gemini have in October?")]
+    assert check.kept and check.rule.startswith("quoted from the source")
+
+
+def test_no_sentence_gives_what_is_asked_so_the_model_is_never_asked(world):
+    passages, evidence = world
+    judge = Checker()
+    # Friar is OpenAI's CFO; nothing names Anthropic's: the subject check stops every quote first.
+    assert quote("Who is the CFO of Anthropic?", passages, evidence, bow_embed, judge) == (None, [])
+    assert judge.asked == []
+
+
+def test_the_model_check_decides_and_is_asked_a_bounded_number_of_times(world):
+    passages, evidence = world
+    judge = Checker(*[False] * 10)
+    grounded, checks = quote("What did OpenAI do?", passages, evidence, bow_embed, judge)
+    assert grounded is None and len(judge.asked) == len(checks) == MAX_JUDGED
+    assert all(not c.kept and c.rule.startswith("not quoted") for c in checks)
+
+
+def test_a_sentence_referring_back_is_checked_with_the_one_before(world):
+    passages, evidence = world
+    judge = Checker(True)
+    grounded, _ = quote("When did this executive join OpenAI?", passages, evidence, bow_embed, judge)
+    assert "May" in grounded.citations[0].text
+    source, _ = judge.asked[0]
+    assert source == "The company said growth would continue. " + grounded.citations[0].text
+
+
+def test_fragments_are_never_quoted(world):
+    passages, evidence = world
+    judge = Checker(True, True)
+    result = quote("Did Gemini rise?", [passages[-1]], evidence, bow_embed, judge)
+    assert result == (None, []) and judge.asked == []  # "Gemini rose." holds too few words to be an answer
