@@ -44,12 +44,20 @@ def rrf_fuse(rankings: list[list[Chunk]], k: int = RRF_K) -> list[tuple[Chunk, f
 
 
 def hybrid_search(index: Index, embeddings: Embeddings, query: str, candidates: int) -> list[Hit]:
-    """Dense and lexical candidates, fused by rank."""
+    """Dense and lexical candidates, fused by rank, with each retriever's best candidate first.
+
+    Plain RRF buries a sentence that one retriever ranks first and the other does not find at all,
+    which is what a paraphrased question does (the dense model finds "The Wall Street Journal stated
+    ...", BM25 shares no word with it): ranked 14th behind sentences both lists hold at modest ranks.
+    On the paraphrase suite's dev part, context recall 0.75 -> 0.85 with the dev golden and
+    adversarial suites unchanged at 1.0."""
     dense = index.dense(embeddings.embed_query(query), candidates)
     lexical = index.lexical.search(query, candidates)
     cosines = {c.id: s for c, s in dense}
     lex_rank = {c.id: r for r, (c, _) in enumerate(lexical, start=1)}
     fused = rrf_fuse([[c for c, _ in dense], [c for c, _ in lexical]])
+    leaders = {ranking[0][0].id for ranking in (dense, lexical) if ranking}
+    fused.sort(key=lambda cs: cs[0].id not in leaders)  # stable: RRF order within each group
     return [Hit(c, s, cosines.get(c.id), lex_rank.get(c.id)) for c, s in fused]
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from ingest.chunking import chunk_text
-from rag.retrieve import Hit, passes_gate, rrf_fuse, select_passages
+from rag.retrieve import Hit, hybrid_search, passes_gate, rrf_fuse, select_passages
 from rag.store import DocEntry, Index, LexicalIndex, Manifest
 
 TEXT = "Alpha one. Alpha two. Alpha three.\nBeta one. Beta two.\nGamma alone.\n"
@@ -89,3 +89,26 @@ def test_dense_search_is_exact_even_among_thousands_of_identical_chunks():
     scores = [score for _, score in ranked]
     assert len(ranked) == 4 and scores == sorted(scores, reverse=True)  # best first
     assert len(index.dense(list(target), 10_000)) == len(chunks)  # k beyond the index: everything, once
+
+
+def test_each_retrievers_best_candidate_comes_first_even_if_the_other_misses_it():
+    # A paraphrase: the dense model ranks the answer first, BM25 does not find it; RRF alone would
+    # rank it below sentences both lists hold at modest ranks.
+    a, b, c, d, e = chunk_text("One here. Two here. Three here. Four here. Five here.", "x", "h")
+
+    class Idx:
+        def dense(self, vector, k):
+            return [(a, 0.9), (b, 0.5), (c, 0.4), (d, 0.3)]
+
+        class lexical:  # noqa: N801 - stands in for the index's attribute
+            @staticmethod
+            def search(query, k):
+                return [(e, 9.0), (b, 5.0), (c, 4.0), (d, 3.0)]
+
+    class Emb:
+        def embed_query(self, text):
+            return [0.0]
+
+    assert [ch for ch, _ in rrf_fuse([[a, b, c, d], [e, b, c, d]])][:2] == [b, c]  # what plain RRF does
+    order = [h.chunk for h in hybrid_search(Idx(), Emb(), "q", 4)]
+    assert set(order[:2]) == {a, e} and order[2:] == [b, c, d]
