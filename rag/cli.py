@@ -181,6 +181,7 @@ def chat(llm: LlmOpt = None, embeddings: EmbOpt = None, config: ConfigOpt = None
     except RagError as exc:
         _fail(exc)
         return
+    threading.Thread(target=pipeline.warm_up, name="rag-warm-up", daemon=True).start()  # while the user types
     docs = len(pipeline.index.manifest.documents)
     typer.echo(f"Ask about the {docs} document(s) in {settings.corpus_dir}. Empty line or Ctrl-D to quit.")
     history: list[dict[str, str]] = []
@@ -296,6 +297,8 @@ def eval_cmd(
             run(name, remote, ev.Scorer(remote.documents(), k, suite.case_citation_precision, retrieval=False))
         for spec in [] if server else llm or [settings.llm]:
             pipeline = Pipeline.load(settings, embeddings=embedder, llm_spec=spec, prepare=prepare_index(settings))
+            if not spec.startswith("fake:"):  # a scripted model has no cache, and a warm-up would use its replies
+                pipeline.warm_up()  # timings as a user of `rag serve` or `rag chat` sees them: prompt cache filled
             run(spec, pipeline, ev.Scorer(ev.documents_of(pipeline), k, suite.case_citation_precision))
             del pipeline
     except RagError as exc:

@@ -155,13 +155,15 @@ def names(sentence: str) -> list[tuple[str, ...]]:
 
 
 def names_supported(claim_names: list[tuple[str, ...]], text: str) -> bool:
-    """Every name is a word of ``text``; a multi-word name needs one of its words ("Sam Altman" →
-    "Altman"). Whole words only: a truncated "Tur" is not "Turley"."""
+    """Every name is a word of ``text``, or has the same stem as one ("Europeans" → "European"); a
+    multi-word name needs one of its words ("Sam Altman" → "Altman"). Whole words only: a truncated
+    "Tur" is not "Turley"."""
     low = text.lower()
     words = set(re.findall(r"[a-z0-9][a-z0-9'’.-]*[a-z0-9]|[a-z0-9]", low))
     words |= set(re.findall(r"[a-z0-9][a-z0-9'’-]*", low))
     words |= {re.sub(r"['’]s$", "", w) for w in words} | set(re.findall(r"[a-z]+", low))
-    return all(any(part in words for part in name) for name in claim_names)
+    stems = {stem(w) for w in words if w.isalpha()}
+    return all(any(part in words or (part.isalpha() and stem(part) in stems) for part in name) for name in claim_names)
 
 
 def key_terms(text: str) -> list[str]:

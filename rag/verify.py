@@ -34,6 +34,7 @@ from rag.text import (
     MONTHS,
     NUMBER,
     STOPWORDS,
+    TOKEN,
     WORD,
     content_words,
     figures,
@@ -91,6 +92,19 @@ def attributed(question: str) -> list[tuple[str, ...]]:
     """The names a question gives as the source of the fact it asks about ("According to Apptopia, ...",
     "per Reuters"): who reported it, not what it is about."""
     return [n for m in ATTRIBUTION.finditer(question) for n in names(m.group(1))]
+
+
+def question_names(question: str, around: str) -> list[tuple[str, ...]]:
+    """The names of ``question``. Its first word is capitalised by position ("Measured against ...",
+    "Apart from ..."): it counts as a name only when possessive ("Google's ...") or when ``around``
+    (the text around what the answer cites) has it too."""
+    found = names(question)
+    first = TOKEN.match(question.strip())  # a possessive token ("google's") is never its name ("google")
+    if not found or first is None or found[0][0] != first.group(0).lower():
+        return found
+    if names_supported([found[0][:1]], around):
+        return found
+    return ([found[0][1:]] if len(found[0]) > 1 else []) + found[1:]
 
 
 def question_kind(question: str) -> Kind:
@@ -268,7 +282,6 @@ def verify(
         return grounded, []
     kind = question_kind(question)
     sources = attributed(question)
-    subject = [n for n in names(question) if n not in sources]
     cited = {s: what_it_cites(s, grounded, evidence) for s in grounded.sentences if s.citations}
     checks: list[Check] = []
     for s in grounded.sentences:
@@ -282,10 +295,12 @@ def verify(
             checks.append(Check(s, True, "lexical"))
     kept = [c for c in checks if c.kept and c.sentence.citations]
     # The answer as a whole must address the question: some sentence gives the kind asked for, and what
-    # the kept sentences cite, together, names the question's subject and its periods (a two-part
-    # question is often answered in two sentences citing two passages).
-    together = " ".join(cited[c.sentence] for c in kept)
+    # the kept sentences cite, together with the sentences just before them (where an article sets the
+    # scene: "In 2022, ..." then "At the end of the year, ..."), names the question's subject and its
+    # periods (a two-part question is often answered in two sentences citing two passages).
+    together = " ".join(evidence.lead(grounded.chunk(n)) for c in kept for n in c.sentence.citations)
     around = " ".join(evidence.paragraph(grounded.chunk(n)) for c in kept for n in c.sentence.citations)
+    subject = [n for n in question_names(question, around) if n not in sources]
     answering = [c for c in kept if gives_kind(c.sentence.text, kind, question)]
     on_subject = names_supported(subject, together.lower()) and names_supported(sources, around.lower())
     if not (on_subject and covers_periods(question, together)):

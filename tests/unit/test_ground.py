@@ -100,6 +100,8 @@ def test_names_must_match_whole_words():
     assert names_supported([("sam", "altman")], "Altman's memo said GPT-5.1 shipped.")
     assert names_supported([("gpt-5",)], "OpenAI's GPT-5.1 model")
     assert not names_supported([("tur",)], "According to Nick Turley")
+    assert names_supported([("europeans",)], "in the European market")  # the same stem: a demonym's plural
+    assert not names_supported([("europe",)], "in the European market")
 
 
 def test_spelled_out_citations_become_markers():

@@ -56,8 +56,8 @@ def test_the_closest_sentence_that_answers_is_quoted_verbatim_and_cited(world):
 def test_no_sentence_gives_what_is_asked_so_the_model_is_never_asked(world):
     passages, evidence = world
     judge = Checker()
-    # Friar is OpenAI's CFO; nothing names Anthropic's: the subject check stops every quote first.
-    assert quote("Who is the CFO of Anthropic?", passages, evidence, bow_embed, judge) == (None, [])
+    # Friar is OpenAI's CFO; nothing names Meta's: the subject check stops every quote first.
+    assert quote("Who is the CFO of Meta?", passages, evidence, bow_embed, judge) == (None, [])
     assert judge.asked == []
 
 

@@ -226,3 +226,31 @@ def test_a_restatement_may_drop_function_words_but_not_reorder_or_negate(claim, 
     from rag.verify import restates
 
     assert restates(claim, source, question) is restated
+
+
+SCENE_DOC = (
+    "In 2022, OpenAI grew GPT-3 to 175 billion parameters. At the end of the year, OpenAI released ChatGPT, "
+    "based on the GPT-3.5 model. Meta hired many engineers.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "status"),
+    [
+        # the year is set one sentence before the cited one, in its paragraph
+        ("Which model was ChatGPT based on when OpenAI released it in 2022?", Status.ANSWERED),
+        ("Which model was ChatGPT based on when OpenAI released it in 2023?", Status.UNSUPPORTED),
+        # a question's first word is capitalised by position, not a name it asks about
+        ("Put simply, which model was ChatGPT based on?", Status.ANSWERED),
+        # but a name it opens with is, as owner or when the text around names it too
+        ("Google's ChatGPT was based on which model?", Status.UNSUPPORTED),
+        ("Meta built ChatGPT on which model?", Status.UNSUPPORTED),
+    ],
+)
+def test_the_subject_and_period_may_be_set_just_before_the_cited_sentence(question, status):
+    passages, chunks = passages_from(SCENE_DOC, [[0, 1]])
+    evidence = BowEvidence(chunks)
+    grounded = ground("ChatGPT was based on the GPT-3.5 model [1].", passages, bow_embed, evidence, question)
+    assert grounded.status is Status.ANSWERED and grounded.citations[0].text.startswith("At the end")
+    result, _ = verify(question, grounded, evidence)
+    assert result.status is status
