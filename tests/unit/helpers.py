@@ -12,6 +12,16 @@ from ingest.chunking import chunk_text
 from rag.text import content_words
 from rag.types import Chunk, Passage
 
+# A small article-like text: roles at two organisations, figures for two months, a sentence that
+# refers back ("This executive ..."). Each line is a paragraph.
+WORLD_DOC = (
+    "Recently, OpenAI's CFO, Sarah Friar, backed government guarantees.\n"
+    "Anthropic, a startup founded by former OpenAI executives, released Claude Opus 4.5.\n"
+    "In March, Gemini had 350 million monthly active users, and by October it had 650 million.\n"
+    "The company said growth would continue. This executive joined OpenAI in May.\n"
+    "Fidji Simo leads OpenAI Applications.\n"
+)
+
 
 def bow_embed(texts: list[str], dim: int = 512) -> np.ndarray:
     """A deterministic bag-of-words embedding: shared content words give high cosine."""

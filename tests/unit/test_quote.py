@@ -7,16 +7,9 @@ import pytest
 from rag.judge import Verdict
 from rag.quote import MAX_JUDGED, quote
 from rag.types import Status
-from tests.unit.helpers import BowEvidence, bow_embed, passages_from
+from tests.unit.helpers import WORLD_DOC, BowEvidence, bow_embed, passages_from
 
-DOC = (
-    "Recently, OpenAI's CFO, Sarah Friar, backed government guarantees.\n"
-    "Anthropic, a startup founded by former OpenAI executives, released Claude Opus 4.5.\n"
-    "In March, Gemini had 350 million monthly active users, and by October it had 650 million.\n"
-    "The company said growth would continue. This executive joined OpenAI in May.\n"
-    "Fidji Simo leads OpenAI Applications.\n"
-    "Gemini rose.\n"
-)
+DOC = WORLD_DOC + "Gemini rose.\n"
 
 
 @pytest.fixture

@@ -11,15 +11,9 @@ from rag.ground import Grounded, ground
 from rag.judge import Verdict
 from rag.types import Sentence, Status
 from rag.verify import Kind, copies, gives_kind, question_kind, verify
-from tests.unit.helpers import BowEvidence, bow_embed, passages_from
+from tests.unit.helpers import WORLD_DOC, BowEvidence, bow_embed, passages_from
 
-DOC = (
-    "Recently, OpenAI's CFO, Sarah Friar, backed government guarantees.\n"
-    "Anthropic, a startup founded by former OpenAI executives, released Claude Opus 4.5.\n"
-    "In March, Gemini had 350 million monthly active users, and by October it had 650 million.\n"
-    "The company said growth would continue. This executive joined OpenAI in May.\n"
-    "Fidji Simo leads OpenAI Applications.\n"
-)
+DOC = WORLD_DOC
 PROMPT = "Answer in one to three short sentences, in your own words, using only the passages."
 
 
