@@ -5,9 +5,9 @@ the passage dates to September, a comparison turned round); verification withdra
 the reader would get a refusal for a question the documents answer. Instead, the passages' own
 sentences are tried as the answer, verbatim and cited: the ones closest to the question in meaning
 and words, each put through the same checks as a drafted claim (the kind of answer asked for, the
-question's subject and periods in what it cites) and then, always, the model check of whether it
-answers the question. Nothing is paraphrased, so nothing can be misquoted; the check decides only
-whether the quote answers what was asked.
+question's subject and periods in what it cites) and then, always, a one-token model check of
+whether it answers the question (``rag.judge.make_answer_check``). Nothing is paraphrased, so nothing
+can be misquoted; the check decides only whether the quote answers what was asked.
 """
 
 from __future__ import annotations
