@@ -121,7 +121,10 @@ def test_stream_shows_only_checked_sentences_and_ends_with_citations(server):
 
 def test_raw_stream_is_server_sent_events_ending_with_done(server):
     server.pipeline.llm = scripted(WEEKLY_ANSWER)
-    body = {"model": "rag-chat", "stream": True, "messages": [{"role": "user", "content": "Weekly ChatGPT users?"}]}
+    # Worded like the article: with bag-of-words vectors a terse "Weekly ChatGPT users?" ranks other
+    # sentences first (the real embedding model puts the 800 million sentence first either way).
+    question = "How many people chat with ChatGPT every week?"
+    body = {"model": "rag-chat", "stream": True, "messages": [{"role": "user", "content": question}]}
     headers = {"Authorization": f"Bearer {KEY}"}
     with httpx.stream("POST", server.url + "v1/chat/completions", json=body, headers=headers, timeout=30) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
@@ -249,7 +252,10 @@ def test_model_failure_is_a_502_with_the_reason(server):
 
 def test_client_that_disconnects_mid_stream_stops_the_model_and_the_server_carries_on(server):
     server.pipeline.llm = slow = SlowModel(messages=iter([]), events=[])
-    body = {"model": "rag-chat", "stream": True, "messages": [{"role": "user", "content": "Weekly ChatGPT users?"}]}
+    # Worded like the article: with bag-of-words vectors a terse "Weekly ChatGPT users?" ranks other
+    # sentences first (the real embedding model puts the 800 million sentence first either way).
+    question = "How many people chat with ChatGPT every week?"
+    body = {"model": "rag-chat", "stream": True, "messages": [{"role": "user", "content": question}]}
     with httpx.stream(
         "POST", server.url + "v1/chat/completions", json=body, headers={"Authorization": f"Bearer {KEY}"}, timeout=30
     ) as r:
