@@ -162,8 +162,11 @@ def names_supported(claim_names: list[tuple[str, ...]], text: str) -> bool:
     words = set(re.findall(r"[a-z0-9][a-z0-9'’.-]*[a-z0-9]|[a-z0-9]", low))
     words |= set(re.findall(r"[a-z0-9][a-z0-9'’-]*", low))
     words |= {re.sub(r"['’]s$", "", w) for w in words} | set(re.findall(r"[a-z]+", low))
-    stems = {stem(w) for w in words if w.isalpha()}
-    return all(any(part in words or (part.isalpha() and stem(part) in stems) for part in name) for name in claim_names)
+    missing = [name for name in claim_names if not any(part in words for part in name)]
+    if not missing:
+        return True
+    stems = {stem(w) for w in words if w.isalpha()}  # only when some name is not there word for word
+    return all(any(part.isalpha() and stem(part) in stems for part in name) for name in missing)
 
 
 def key_terms(text: str) -> list[str]:
