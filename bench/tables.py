@@ -140,7 +140,9 @@ def notes(res: dict[str, Any]) -> list[str]:
         f"serving process RSS (ours, both models loaded): peak {res['ours']['rss_mb']['peak_mb']:.0f} MB, "
         f"current {res['ours']['rss_mb'].get('current_mb', 0):.0f} MB; after the naive run too: peak "
         f"{res['naive']['rss_mb']['peak_mb']:.0f} MB",
-        f"startup (both models in parallel + first ingest): {st['load_s']:.1f} s; first question after start: "
+        f"startup (both models in parallel + first ingest): {st['load_s']:.1f} s; "
+        + (f"prompt cache warm-up: {st['warm_up_s']:.1f} s; " if "warm_up_s" in st else "")
+        + "first question after start: "
         f"{st['first_question']['total_s']:.2f} s (time to first token {st['first_question'].get('ttft_s', 0):.2f} s)",
         f"warm-up pass before the timed retrievals (question embedding only): p50 {fmt(warm.get('p50'), 1)} ms, "
         f"p95 {fmt(warm.get('p95'), 1)} ms, max {fmt(warm.get('max'), 1)} ms",

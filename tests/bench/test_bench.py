@@ -99,8 +99,12 @@ def test_scales_are_prefixes_of_each_other(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_end_to_end_with_fake_models(tmp_path: Path) -> None:
+def test_end_to_end_with_fake_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The whole run with a scripted LLM and fake embeddings: tables, JSON and HTML are produced."""
+    from rag.chain import Pipeline
+
+    warmed: list[Pipeline] = []
+    monkeypatch.setattr(Pipeline, "warm_up", lambda self: warmed.append(self))
     settings = load_settings(
         project_root=ROOT,
         env={},
@@ -115,6 +119,9 @@ def test_end_to_end_with_fake_models(tmp_path: Path) -> None:
     assert saved["ours"]["ingest"]["rerun"]["embedding_calls"] == 0
     assert saved["naive"]["ingest"]["rerun"]["chunks_embedded"] == saved["naive"]["ingest"]["cold"]["chunks_total"]
     assert saved["ours"]["questions"] == saved["naive"]["questions"] == 3
+    # as `rag serve`, the prompt cache is warmed before the first question, and that time is reported
+    assert len(warmed) == 1 and saved["startup"]["warm_up_s"] >= 0
+    assert "prompt cache warm-up" in " ".join(tables.notes(saved))
     assert [p["scale"] for p in saved["scaling"]["points"]] == [1, 2]
     assert {t["target"] for t in res["targets"]} >= {"retrieval p50", "serving process peak RSS"}
     html = (tmp_path / "report.html").read_text()
