@@ -61,3 +61,14 @@ def test_the_article_is_one_paragraph_per_line(article_text):
     from ingest.chunking import is_hard_wrapped
 
     assert not is_hard_wrapped(article_text)
+
+
+def test_sentences_without_a_letter_or_digit_are_not_chunks():
+    # A PDF's table of contents: its dot leaders split into sentences of their own; a page number stays.
+    toc = "Contents\n\n6.2 Startup Files . . . . . . . . . . . . 93\n\n"
+    text = toc + "* * *\n\n---\n\nA real sentence. . . . . And more.\n"
+    chunks = chunk_text(text, "manual.pdf", "h")
+    assert [c.text for c in chunks] == ["Contents", "6.2 Startup Files . . . .", "93", "A real sentence.", "And more."]
+    assert [c.position for c in chunks] == list(range(len(chunks)))
+    assert all(text[c.start : c.end] == c.text for c in chunks)
+    assert chunk_text(". . . .\n\n#\n", "toc.pdf", "h") == []  # nothing to index: reported as "no text"
