@@ -56,6 +56,30 @@ def serve(tmp: Path, llm: str, embeddings) -> Iterator[Served]:
 
 
 @pytest.fixture(scope="module")
+def quoting_app(tmp_path_factory, real_embeddings) -> Iterator[Served]:
+    """The web chat with model checks on, on a scripted model: its draft dates a stagnation "Since April"
+    (the article says September), the claim check says no, the quote check says yes to the source's
+    own sentence. One question's worth of replies."""
+    from api.server import create_app, start
+    from rag.store import Index
+    from tests.unit.helpers import scripted
+
+    tmp = tmp_path_factory.mktemp("quoting")
+    (tmp / "corpus").mkdir()
+    shutil.copy(ARTICLE, tmp / "corpus" / ARTICLE.name)
+    settings = load_settings(project_root=tmp, env={}, llm="fake:unused", host="127.0.0.1", port=free_port())
+    assert settings.verify_with_model and settings.quote_when_withdrawn  # the defaults under test
+    prepare_index(settings)(real_embeddings)
+    llm = scripted("Since April, according to Apptopia [1].", "no", "yes")
+    pipeline = Pipeline(settings, Index.load(settings), real_embeddings, llm, "fake:scripted")
+    server = start(create_app(settings, pipeline), settings)
+    try:
+        yield Served(server.url, settings, pipeline)
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="module")
 def small_model_app(tmp_path_factory, real_embeddings) -> Iterator[Served]:
     """The web chat on the 135M local model."""
     yield from serve(tmp_path_factory.mktemp("small"), SMALL_MODEL, real_embeddings)

@@ -139,6 +139,24 @@ def test_cited_passage_is_highlighted_and_tabs_are_separate(scripted_app, browse
     page.context.close()
 
 
+def test_a_withdrawn_draft_is_replaced_by_the_sources_own_sentence(quoting_app, browser, article_text):
+    """Verification withdraws the draft; the chat shows the quoted source sentence, says why, and its
+    [1] highlights exactly that sentence."""
+    page = open_chat(browser, quoting_app.url)
+    ask(page, "Since when has ChatGPT's mobile daily active user growth stagnated, according to Apptopia?")
+    bot = page.locator(BOT).last
+    text = bot.inner_text()
+    assert "Since April, according to Apptopia" not in text  # the withdrawn draft is gone from the answer
+    assert "did not hold up against the sources" in text and "word for word" in text
+    quoted = text[text.index("“") + 1 : text.index("”")]
+    assert quoted in article_text and "Apptopia" in quoted  # verbatim, a sentence of the article
+    bot.locator("a.rag-cite").first.click()
+    assert page.locator("#rag-sources details[open] mark").inner_text() == quoted
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "browser-quote.png"))
+    page.context.close()
+
+
 def test_upload_a_document_and_see_errors_in_the_page(scripted_app, browser, tmp_path):
     page = open_chat(browser, scripted_app.url)
     page.get_by_text("Add a document").click()
