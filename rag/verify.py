@@ -96,13 +96,14 @@ def attributed(question: str) -> list[tuple[str, ...]]:
 
 def question_names(question: str, around: str) -> list[tuple[str, ...]]:
     """The names of ``question``. Its first word is capitalised by position ("Measured against ...",
-    "Apart from ..."): it counts as a name only when possessive ("Google's ...") or when ``around``
-    (the text around what the answer cites) has it too."""
+    "Put bluntly, ..."): it counts as a name only when possessive ("Google's ...") or when ``around``
+    (the text around what the answer cites) has it too, capitalised as written ("put it more
+    directly" does not make "Put" a name)."""
     found = names(question)
     first = TOKEN.match(question.strip())  # a possessive token ("google's") is never its name ("google")
     if not found or first is None or found[0][0] != first.group(0).lower():
         return found
-    if names_supported([found[0][:1]], around):
+    if re.search(rf"(?<![\w'’-]){re.escape(first.group(0))}(?![\w-])", around):
         return found
     return ([found[0][1:]] if len(found[0]) > 1 else []) + found[1:]
 

@@ -224,7 +224,7 @@ def test_a_restatement_may_drop_function_words_but_not_reorder_or_negate(claim, 
 
 SCENE_DOC = (
     "In 2022, OpenAI grew GPT-3 to 175 billion parameters. At the end of the year, OpenAI released ChatGPT, "
-    "based on the GPT-3.5 model. Meta hired many engineers.\n"
+    "based on the GPT-3.5 model. Meta hired many engineers, to put it mildly.\n"
 )
 
 
@@ -234,7 +234,8 @@ SCENE_DOC = (
         # the year is set one sentence before the cited one, in its paragraph
         ("Which model was ChatGPT based on when OpenAI released it in 2022?", Status.ANSWERED),
         ("Which model was ChatGPT based on when OpenAI released it in 2023?", Status.UNSUPPORTED),
-        # a question's first word is capitalised by position, not a name it asks about
+        # a question's first word is capitalised by position, not a name it asks about, even when the
+        # text has the word in lower case ("to put it mildly")
         ("Put simply, which model was ChatGPT based on?", Status.ANSWERED),
         # but a name it opens with is, as owner or when the text around names it too
         ("Google's ChatGPT was based on which model?", Status.UNSUPPORTED),
