@@ -47,10 +47,10 @@ class Run:
 
 
 def start(run: Run) -> tuple[Any, PromptMeter, dict[str, Any]]:
-    """As ``rag serve`` on a fresh checkout: both models load in parallel, then the corpus is ingested,
-    then the model's prompt cache is warmed with the fixed prompt prefixes (``Pipeline.warm_up``, timed
-    on its own); then the first question, and one warm-up pass that embeds every question (reported on its own, so
-    that neither pipeline's timed retrievals pay the embedding model's first-call costs)."""
+    """As ``rag serve`` on a fresh checkout: both models load in parallel, the corpus is ingested and
+    the prompt cache is filled with the fixed prompt prefixes (``Pipeline.warm_up``, timed apart).
+    Then the first question, and one pass that embeds every question (reported separately, so that
+    neither pipeline's timed retrievals pay the embedding model's first-call costs)."""
     from ingest.pipeline import prepare_index
     from rag.chain import Pipeline
 
