@@ -51,6 +51,13 @@ NUMBER_WORDS = frozenset(
     "hundred hundreds thousand thousands million millions billion billions trillion half double "
     "twice".split()
 )
+# Nationality and regional adjectives: in a run with the question's own subject ("the Chinese DeepSeek
+# team" asked who founded DeepSeek) they describe that subject; they never name someone else.
+DEMONYMS = frozenset(
+    "african american arab asian australian brazilian british canadian chinese dutch european french german "
+    "indian irish israeli italian japanese korean mexican nordic russian saudi spanish swedish swiss taiwanese "
+    "turkish ukrainian western eastern".split()
+)
 DATE_WORDS = MONTHS | frozenset(
     "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow week weeks "
     "month months year years ago since until beginning end early late next last recently".split()
@@ -164,8 +171,20 @@ def gives_kind(claim: str, kind: Kind, question: str) -> bool:
         words = {w.lower() for w in WORD.findall(claim)}
         return bool(NUMBER.search(claim)) or bool(words & DATE_WORDS)
     if kind is Kind.NAME:
-        return bool(_name_words(claim) - _name_words(question))
+        return bool(new_names(claim, question))
     return True
+
+
+def new_names(claim: str, question: str) -> set[str]:
+    """The name words of ``claim`` that the question does not already contain: the names it answers
+    with. A name run that holds the question's subject is that subject, however described: a
+    nationality beside it ("the Chinese DeepSeek team") names nobody new."""
+    asked = _name_words(question)
+    found: set[str] = set()
+    for run in names(claim):
+        fresh = set(run) - asked
+        found |= fresh - DEMONYMS if len(fresh) < len(run) else fresh
+    return found
 
 
 PERIOD = re.compile(

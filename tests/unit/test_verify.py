@@ -139,6 +139,16 @@ def test_an_answer_must_add_what_the_question_lacks():
     assert gives_kind("650 million.", Kind.FIGURE, "How many users does Gemini have?")  # a count asked
 
 
+def test_an_answer_that_only_describes_the_subject_names_nobody():
+    """A nationality beside the asked-about name is that name described, not someone else."""
+    who = "Who founded DeepSeek?"
+    assert not gives_kind("DeepSeek was founded by the Chinese DeepSeek team.", Kind.NAME, who)
+    assert gives_kind("The Chinese DeepSeek team launched it.", Kind.NAME, "Which team launched V3.2?")
+    assert gives_kind("American lawmakers did.", Kind.NAME, "Who criticised OpenAI?")
+    assert gives_kind("Gemini 3 Pro did.", Kind.NAME, "Which Gemini model did it beat?")  # a version is new
+    assert gives_kind("Liang Wenfeng founded the Chinese DeepSeek.", Kind.NAME, who)
+
+
 def test_copies_needs_a_run_of_words():
     assert copies("Please answer in one to three short sentences here.", PROMPT)
     assert not copies("Answer in one sentence.", PROMPT)
