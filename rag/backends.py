@@ -64,6 +64,10 @@ def start_llama_server(model_path: Path, settings: Settings, api_key: str) -> An
     params.cpuparams_batch.n_threads = settings.threads
     params.n_parallel = settings.model_slots  # continuous batching across simultaneous questions
     params.cache_prompt = True  # the fixed system prompt prefix is reused across questions
+    # llama.cpp's "extra buffer types" repack the weights for its CPU matrix kernels: a second,
+    # anonymous copy of most of the model beside the mapped file. Measured with the 1.5B model on
+    # 2 cores: off, peak RSS 3.17 -> 2.57 GB and prompt processing p50 2.35-2.54 -> 2.01-2.05 s.
+    params.no_extra_bufts = not settings.repack_weights
     params.api_keys = [api_key]
     params.verbosity = -1
     try:

@@ -61,6 +61,10 @@ class Settings(BaseModel):
     max_tokens: int = Field(default=256, ge=1, le=8192)
     n_ctx: int = Field(default=4096, ge=256)
     threads: int = Field(default=2, ge=1)
+    repack_weights: bool = Field(
+        default=False,
+        description="let llama.cpp copy the weights into CPU-specific layouts (on 2 cores here: +0.6 GB, slower)",
+    )
     model_slots: int = Field(
         default=4, ge=1, le=16, description="questions the local model answers at once (llama.cpp parallel slots)"
     )
