@@ -9,7 +9,8 @@ sentence that does not answer the question, and the prompt's own wording echoed 
 Cheap lexical checks settle the clear cases, in order:
 1. a sentence that repeats the system prompt is withdrawn;
 2. a claim's names must occur in the sentence it cites (or the one before, when the cited sentence
-   opens by referring back: "This executive ..."), not merely somewhere in the paragraph;
+   opens by referring back: "This executive ..."), not merely somewhere in the paragraph; the names it
+   repeats from the question may stand just before a cited sentence that names nobody else;
 3. the answer must give the kind the question asks for (a name for "who", a figure for "how many",
    a date for "when"), one the question did not already contain;
 4. what the answer's sentences cite, together, must name the question's own subject and speak of the
@@ -279,6 +280,30 @@ def restates(claim: str, source: str, question: str) -> bool:
     )
 
 
+PARTICIPLE_OPENER = re.compile(r"^\W*[A-Z][a-z]+(?:ing|ed)\b")  # "Depending on ...", "Founded in ..."
+
+
+def names_in_place(sentence: Sentence, question: str, cited: str, grounded: Grounded, evidence: Evidence) -> bool:
+    """Whether the names of ``sentence`` stand where they must: all of them in the sentence it cites;
+    or, when that sentence names nobody the claim does not ("Depending on the urgency, there are
+    yellow and orange alerts"), the names the claim repeats from the question (its subject: "Silicon
+    Valley firms") in the sentences just before, where the article set the scene. A cited sentence
+    about someone else ("Simo became CEO of Applications") never lends its role to the question's
+    subject named nearby."""
+    claim_names = names(sentence.text)
+    if names_supported(claim_names, cited.lower()):
+        return True
+    claim_words = {word for run in claim_names for word in run}
+    others = [run for run in names(PARTICIPLE_OPENER.sub("", cited)) if not set(run) <= claim_words]
+    if others:
+        return False
+    asked = _name_words(question)
+    own = [run for run in claim_names if not set(run) <= asked]
+    repeated = [run for run in claim_names if set(run) <= asked]
+    lead = " ".join(evidence.lead(grounded.chunk(n)) for n in sentence.citations)
+    return names_supported(own, cited.lower()) and names_supported(repeated, lead.lower())
+
+
 def what_it_cites(sentence: Sentence, grounded: Grounded, evidence: Evidence) -> str:
     """The text a sentence's citations stand for: each cited sentence, with what comes just before it
     when it opens by referring back ("This executive, who joined ..." names her one sentence earlier)."""
@@ -309,7 +334,7 @@ def verify(
             checks.append(Check(s, True, "uncited"))  # no factual content (grounding decided)
         elif prompt and copies(s.text, prompt):
             checks.append(Check(s, False, "copies the prompt"))
-        elif not names_supported(names(s.text), cited[s].lower()):
+        elif not names_in_place(s, question, cited[s], grounded, evidence):
             checks.append(Check(s, False, "names not in the cited sentence"))
         else:
             checks.append(Check(s, True, "lexical"))

@@ -259,3 +259,51 @@ def test_the_subject_and_period_may_be_set_just_before_the_cited_sentence(questi
     assert grounded.status is Status.ANSWERED and grounded.citations[0].text.startswith("At the end")
     result, _ = verify(question, grounded, evidence)
     assert result.status is status
+
+
+ALERT_DOC = (
+    "Red alert is a common expression among Silicon Valley firms facing a crisis. "
+    "Depending on the urgency of a crisis, alerts can be yellow and orange, with red the highest.\n"
+    "Anthropic was founded by former OpenAI staff. Fidji Simo became CEO of OpenAI Applications.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("draft", "question", "status"),
+    [
+        # the question's subject is set one sentence before a cited sentence that names nobody else
+        (
+            "Silicon Valley firms use yellow and orange alerts [1].",
+            "Apart from red, which alert colours do Silicon Valley firms use?",
+            Status.ANSWERED,
+        ),
+        # a name the question does not have must still be in the cited sentence itself
+        (
+            "Silicon Valley firms use yellow and orange alerts [1].",
+            "Apart from red, which alert colours do firms use?",
+            Status.UNSUPPORTED,
+        ),
+        # a cited sentence about someone else never lends its role to the subject named before it
+        ("Anthropic's CEO is Fidji Simo [2].", "Who is Anthropic's CEO?", Status.UNSUPPORTED),
+    ],
+)
+def test_names_from_the_question_may_be_set_just_before_a_sentence_naming_nobody_else(draft, question, status):
+    passages, chunks = passages_from(ALERT_DOC, [[1], [3]])
+    evidence = BowEvidence(chunks)
+    grounded = ground(draft, passages, bow_embed, evidence, question)
+    assert grounded.status is Status.ANSWERED
+    result, checks = verify(question, grounded, evidence)
+    assert result.status is status
+    if status is Status.UNSUPPORTED:
+        assert checks[0].rule == "names not in the cited sentence"
+
+
+def test_the_citation_points_at_the_sentence_holding_what_the_answer_adds():
+    # The passage holds the sentence that echoes the question's subject and the one with the answer.
+    passages, chunks = passages_from(ALERT_DOC, [[0, 1]])
+    evidence = BowEvidence(chunks)
+    question = "Apart from red, which alert colours do Silicon Valley firms use?"
+    grounded = ground("Silicon Valley firms use yellow and orange alerts [1].", passages, bow_embed, evidence, question)
+    assert grounded.citations[0].text.startswith("Depending on the urgency")
+    assert verify(question, grounded, evidence)[0].status is Status.ANSWERED
+
