@@ -21,7 +21,8 @@ from langchain_core.runnables import Runnable
 from rag.backends import explain_failure
 from rag.config import Settings
 from rag.errors import ModelError
-from rag.prompts import judge_messages, quote_messages
+from rag.prompts import answer_check_messages, judge_messages, quote_messages
+from rag.text import answer_part
 
 TOP_LOGPROBS = 10  # alternatives asked for at the verdict token: "yes"/"no" in any casing or spacing
 
@@ -32,9 +33,15 @@ class Verdict:
 
     holds: bool
     p_yes: float | None = None  # None where the backend gives no token probabilities
+    probes: tuple[float, float] | None = None  # the claim check's two probes, where it asked both
 
     def describe(self) -> str:
-        return "model" if self.p_yes is None else f"model, P(yes) {self.p_yes:.2f}"
+        if self.p_yes is None:
+            return "model"
+        if self.probes is None:
+            return f"model, P(yes) {self.p_yes:.2f}"
+        claim, answer = self.probes
+        return f"model, P(yes) {self.p_yes:.2f}: claim {claim:.2f}, answer {answer:.2f}"
 
 
 Judge = Callable[[str, str, str], Verdict]  # (source text, question, claim) -> verdict
@@ -87,13 +94,27 @@ def ask(
 
 
 def make_judge(llm: BaseChatModel, model_name: str, settings: Settings) -> Judge | None:
-    """The chat model as a one-token verifier, or None when ``verify_with_model`` is off."""
+    """The chat model as a one-token verifier, or None when ``verify_with_model`` is off.
+
+    Two probes, averaged: is the claim correct according to the source, and is what it gives (its new
+    names or figures, ``answer_part``) the answer the source gives? Each alone errs on claims the other
+    gets right; on the dev suites' 52 recorded claims the mean at 0.66 kept 36 of 38 true claims where
+    the first probe at 0.8 kept 31, and withdrew 7 of 14 false ones where it withdrew 6. The second
+    shares the first's prompt up to the answer, so the prompt cache makes it cost a few tokens."""
     if not settings.verify_with_model:
         return None
     checker = short_replies(llm, 1)
 
     def judge(source: str, question: str, claim: str) -> Verdict:
-        return ask(checker, judge_messages(source, question, claim), settings.judge_threshold, model_name, settings)
+        first = ask(checker, judge_messages(source, question, claim), settings.judge_threshold, model_name, settings)
+        if first.p_yes is None:  # no token probabilities: the reply's word decides
+            return first
+        part = answer_part(claim, question)
+        second = ask(checker, answer_check_messages(source, question, part), 0.5, model_name, settings)
+        if second.p_yes is None:
+            return first
+        p_yes = (first.p_yes + second.p_yes) / 2
+        return Verdict(p_yes >= settings.judge_threshold, round(p_yes, 3), (first.p_yes, second.p_yes))
 
     return judge
 

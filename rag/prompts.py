@@ -69,6 +69,14 @@ def _judge_turn(source: str, question: str, answer: str) -> str:
     return f"Source: {inert(source)}\nQuestion: {inert(question)}\nAnswer: {inert(answer)}\nCorrect according to the source?"
 
 
+def answer_check_messages(source: str, question: str, answer: str) -> list[BaseMessage]:
+    """The claim check's second probe: is ``answer`` (what the claim gives, "Larry Page and Sergey
+    Brin") the answer the source gives? Its messages equal ``judge_messages`` up to the answer, so the
+    runtime's prompt cache makes it cost only the few tokens after."""
+    turn = f"Source: {inert(source)}\nQuestion: {inert(question)}\nProposed answer: {inert(answer)}\nDoes the source give this answer?"
+    return [*judge_messages(source, question, answer)[:-1], HumanMessage(turn)]
+
+
 def judge_messages(source: str, question: str, claim: str) -> list[BaseMessage]:
     """A one-word check: does ``source`` state ``claim`` as the answer to ``question``? The fixed
     system prompt and examples come first, so the runtime's prompt cache reuses them."""

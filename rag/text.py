@@ -133,7 +133,12 @@ def names(sentence: str) -> list[tuple[str, ...]]:
     """Runs of capitalised words (proper names, products), lower-cased; a sentence's first word
     counts only if it is not a common sentence opener. A possessive ends its run: "Anthropic's CFO"
     is two names, the owner and the role."""
-    found: list[tuple[str, ...]] = []
+    return [run for run, _ in name_runs(sentence)]
+
+
+def name_runs(sentence: str) -> list[tuple[tuple[str, ...], int]]:
+    """``names`` with the position (in ``TOKEN`` tokens) where each run starts."""
+    found: list[tuple[tuple[str, ...], int]] = []
     run: list[str] = []
     for i, token in enumerate(TOKEN.findall(sentence)):
         w = re.sub(r"['’]s$", "", token)
@@ -144,14 +149,46 @@ def names(sentence: str) -> list[tuple[str, ...]]:
         if is_name:
             run.append(low)
             if w != token:  # possessive
-                found.append(tuple(run))
+                found.append((tuple(run), i + 1 - len(run)))
                 run = []
         elif run:
-            found.append(tuple(run))
+            found.append((tuple(run), i - len(run)))
             run = []
     if run:
-        found.append(tuple(run))
+        found.append((tuple(run), i + 1 - len(run)))
     return found
+
+
+AMOUNT = re.compile(  # a figure as an answer gives it: "$1.4 trillion", "20.7%", "December 1st"
+    rf"(?i:(?:{'|'.join(m.capitalize() for m in sorted(MONTHS))})\s)?[$€£]?\d+(?:[.,]\d+)*"
+    r"(?:st|nd|rd|th)?(?:\s?%|\s(?:percent|hundred|thousand|million|billion|trillion)\b)?"
+)
+LIST_GAP = re.compile(r"\s*(?:,|,? and|,? or)\s*")  # what joins the items of a list: ", ", " and ", ", or "
+
+
+def answer_part(claim: str, question: str) -> str:
+    """What ``claim`` gives that ``question`` lacks, as written: its new names ("Larry Page and Sergey
+    Brin"), else its new figures ("20.7%"), with the list words between them; the whole claim when it
+    adds neither ("Simo was hired to help OpenAI monetise faster")."""
+    asked = question.lower()
+    for pattern in (_name_pattern(claim), AMOUNT):
+        spans = [m.span() for m in pattern.finditer(claim) if m.group(0).lower() not in asked] if pattern else []
+        if not spans:
+            continue
+        groups = [list(spans[0])]
+        for start, end in spans[1:]:
+            if LIST_GAP.fullmatch(claim[groups[-1][1] : start]):
+                groups[-1][1] = end
+            else:
+                groups.append([start, end])
+        return ", ".join(claim[a:b] for a, b in groups)
+    return claim
+
+
+def _name_pattern(claim: str) -> re.Pattern[str] | None:
+    """A pattern matching each name run of ``claim`` as written (``names`` gives them lower-cased)."""
+    runs = [r"(?:['’]s)?\s+".join(re.escape(w) for w in run) for run in names(claim)]
+    return re.compile(rf"(?<!\w)(?i:{'|'.join(runs)})(?!\w)") if runs else None
 
 
 def names_supported(claim_names: list[tuple[str, ...]], text: str) -> bool:
