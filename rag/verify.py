@@ -10,7 +10,8 @@ Cheap lexical checks settle the clear cases, in order:
 1. a sentence that repeats the system prompt is withdrawn;
 2. a claim's names must occur in the sentence it cites (or the one before, when the cited sentence
    opens by referring back: "This executive ..."), not merely somewhere in the paragraph; the names it
-   repeats from the question may stand just before a cited sentence that names nobody else;
+   repeats from the question may stand just before a cited sentence that names nobody else; and it
+   must not relate two of them the other way round ("GPT-5.1 surpassed Gemini 3 Pro", ``direction``);
 3. the answer must give the kind the question asks for (a name for "who", a figure for "how many",
    a date for "when"), one the question did not already contain;
 4. what the answer's sentences cite, together, must name the question's own subject and speak of the
@@ -29,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from rag.direction import reverses
 from rag.ground import Evidence, Grounded
 from rag.judge import Judge
 from rag.text import (
@@ -336,6 +338,8 @@ def verify(
             checks.append(Check(s, False, "copies the prompt"))
         elif not names_in_place(s, question, cited[s], grounded, evidence):
             checks.append(Check(s, False, "names not in the cited sentence"))
+        elif reverses(s.text, cited[s]):
+            checks.append(Check(s, False, "the other way round from the cited sentence"))
         else:
             checks.append(Check(s, True, "lexical"))
     kept = [c for c in checks if c.kept and c.sentence.citations]

@@ -307,3 +307,10 @@ def test_the_citation_points_at_the_sentence_holding_what_the_answer_adds():
     assert grounded.citations[0].text.startswith("Depending on the urgency")
     assert verify(question, grounded, evidence)[0].status is Status.ANSWERED
 
+
+def test_a_claim_the_other_way_round_from_its_source_is_withdrawn(world):
+    result, checks = checked("Anthropic founded OpenAI [2].", "Who founded OpenAI?", world)
+    assert result.status is Status.UNSUPPORTED
+    assert checks[0].rule == "the other way round from the cited sentence"
+    result, _ = checked("Former OpenAI executives founded Anthropic [2].", "Who founded Anthropic?", world)
+    assert result.status is Status.ANSWERED
