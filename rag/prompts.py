@@ -47,7 +47,8 @@ def format_sources(passages: list[Passage]) -> str:
 # are chat turns, which the small model follows better than examples listed in the system prompt.
 # Chosen on the dev suites' recorded checks (42 claims, 12 of them false): with the question in the
 # check and P(yes) >= 0.8, 27 of 30 true claims kept and 11 of 12 false ones withdrawn; the previous
-# question-less prompt, read as a plain yes/no, kept all 30 but withdrew 2 of 12.
+# question-less prompt, read as a plain yes/no, kept all 30 but withdrew 2 of 12. Since the seventh
+# round it is one of two probes (``answer_check_messages``), whose mean decides (``rag.judge``).
 JUDGE_SYSTEM = (
     "You check answers against a source text. Reply with one word: yes if the source states this answer "
     "to the question (same people, roles, figures, periods, direction), otherwise no."

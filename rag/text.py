@@ -170,9 +170,11 @@ def answer_part(claim: str, question: str) -> str:
     """What ``claim`` gives that ``question`` lacks, as written: its new names ("Larry Page and Sergey
     Brin"), else its new figures ("20.7%"), with the list words between them; the whole claim when it
     adds neither ("Simo was hired to help OpenAI monetise faster")."""
-    asked = question.lower()
+    def asked(part: str) -> bool:
+        return re.search(rf"(?<!\w){re.escape(part)}(?!\w)", question, re.IGNORECASE) is not None
+
     for pattern in (_name_pattern(claim), AMOUNT):
-        spans = [m.span() for m in pattern.finditer(claim) if m.group(0).lower() not in asked] if pattern else []
+        spans = [m.span() for m in pattern.finditer(claim) if not asked(m.group(0))] if pattern else []
         if not spans:
             continue
         groups = [list(spans[0])]

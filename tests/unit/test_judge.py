@@ -66,6 +66,7 @@ def test_the_claim_and_its_answer_are_probed_and_their_mean_decides(settings):
         ("Conversations fell by 20.7%, to $1.4 trillion.", "By how much did conversations fall?", "20.7%, $1.4 trillion"),
         ("It launched on November 30, 2022.", "When did it launch?", "November 30, 2022"),
         ("Simo was hired to help OpenAI earn more.", "Why was Simo hired by OpenAI?", "Simo was hired to help OpenAI earn more."),
+        ("The AI lab said so.", "Who said so?", "AI"),  # whole words: "said" does not ask about "AI"
     ],
 )  # fmt: skip
 def test_the_answer_a_claim_gives_is_what_the_question_lacks(claim, question, part):
