@@ -35,24 +35,27 @@ def test_yes_probability_adds_up_every_spelling_of_yes_and_no():
     assert yes_probability(reply("perhaps", perhaps=0.9)) is None  # neither word among them
 
 
-def test_the_claim_and_its_answer_are_probed_and_their_mean_decides(settings):
+def test_the_claim_and_then_its_answer_are_probed_and_both_must_pass(settings):
     llm = scripted("x")
     llm.messages = iter(
         [
-            reply("yes", yes=0.7, no=0.3), reply("yes", yes=0.5, no=0.5),  # a hesitant yes twice
-            reply("yes", yes=0.6, no=0.4), reply("yes", yes=0.8, no=0.2),  # the answer itself is clear
-            reply("yes", yes=0.9, no=0.1), reply("no", yes=0.3, no=0.7),  # the claim holds, its answer does not
+            reply("yes", yes=0.7, no=0.3), reply("yes", yes=0.9, no=0.1),  # both pass
+            reply("yes", yes=0.9, no=0.1), reply("yes", yes=0.6, no=0.4),  # the claim holds, its answer does not
+            reply("yes", yes=0.6, no=0.4),  # a hesitant "yes" to the claim: the answer is not asked
+            reply("yes", yes=0.8, no=0.2), reply("yes", yes=0.7, no=0.3),
         ]
     )  # fmt: skip
     judge = make_judge(llm, "fake:x", settings)
-    assert settings.judge_threshold == 0.66
+    assert settings.judge_threshold == 0.65
     claim, question = "Ann Lee and Bo Chan run Acme since 2020.", "Who runs Acme?"
-    assert judge("s", question, claim) == Verdict(False, 0.6, (0.7, 0.5))  # each reply said "yes"
-    assert judge("s", question, claim) == Verdict(True, 0.7, (0.6, 0.8))
-    assert judge("s", question, claim) == Verdict(False, 0.6, (0.9, 0.3))
+    assert judge("s", question, claim) == Verdict(True, 0.7, (0.7, 0.9))
+    assert judge("s", question, claim) == Verdict(False, 0.6, (0.9, 0.6))
+    assert judge("s", question, claim) == Verdict(False, 0.6)
+    assert len(llm.received) == 5
     first, second = llm.received[:2]
     assert first[:-1] == second[:-1]  # the same prefix: the prompt cache serves the second probe
     assert second[-1].content == "Source: s\nQuestion: Who runs Acme?\nProposed answer: Ann Lee and Bo Chan\nDoes the source give this answer?"
+    assert "the lower of claim 0.80 and answer 0.70" in judge("s", question, claim).describe()
     lenient = scripted("x")
     lenient.messages = iter([reply("yes", yes=0.6, no=0.4), reply("yes", yes=0.6, no=0.4)])
     assert make_judge(lenient, "f", settings.model_copy(update={"judge_threshold": 0.55}))("s", "q", "a").holds
