@@ -33,7 +33,7 @@ BASED = "At the end of the year, OpenAI released ChatGPT, based on the GPT-3.5 m
         ("Google Search was integrated into Gemini 3.", INTEGRATED, True),
         ("Gemini 3 was integrated into Google Search.", INTEGRATED, False),
         # names far apart in the claim are not related by the words between them
-        ("Google Search, as the company said at length in its statement, was integrated into Gemini 3.", INTEGRATED, False),
+        ("Google Search, as the firm said at length in a note, was integrated into Gemini 3.", INTEGRATED, False),
         # every word the claim shares with its source must have the names the other way round
         ("GPT-5.1 praised and beat Gemini 3 Pro.", MIXED, False),
         ("Gemini 3 is popular.", INTEGRATED, False),  # one name: nothing to reverse

@@ -54,7 +54,9 @@ def test_the_claim_and_then_its_answer_are_probed_and_both_must_pass(settings):
     assert len(llm.received) == 5
     first, second = llm.received[:2]
     assert first[:-1] == second[:-1]  # the same prefix: the prompt cache serves the second probe
-    assert second[-1].content == "Source: s\nQuestion: Who runs Acme?\nProposed answer: Ann Lee and Bo Chan\nDoes the source give this answer?"
+    assert second[-1].content == (
+        "Source: s\nQuestion: Who runs Acme?\nProposed answer: Ann Lee and Bo Chan\nDoes the source give this answer?"
+    )
     assert "the lower of claim 0.80 and answer 0.70" in judge("s", question, claim).describe()
     lenient = scripted("x")
     lenient.messages = iter([reply("yes", yes=0.6, no=0.4), reply("yes", yes=0.6, no=0.4)])
@@ -64,14 +66,18 @@ def test_the_claim_and_then_its_answer_are_probed_and_both_must_pass(settings):
 @pytest.mark.parametrize(
     ("claim", "question", "part"),
     [
-        ("Larry Page and Sergey Brin were recalled in 2022.", "Which Google founders were recalled in 2022?", "Larry Page and Sergey Brin"),
+        (
+            "Larry Page and Sergey Brin were recalled in 2022.",
+            "Which Google founders were recalled in 2022?",
+            "Larry Page and Sergey Brin",
+        ),
         ("Anthropic's CEO is Dario Amodei.", "Who is Anthropic's CEO?", "Dario Amodei"),  # the owner was asked
-        ("Conversations fell by 20.7%, to $1.4 trillion.", "By how much did conversations fall?", "20.7%, $1.4 trillion"),
+        ("Conversations fell by 20.7%, to $1.4 trillion.", "How much did conversations fall?", "20.7%, $1.4 trillion"),
         ("It launched on November 30, 2022.", "When did it launch?", "November 30, 2022"),
-        ("Simo was hired to help OpenAI earn more.", "Why was Simo hired by OpenAI?", "Simo was hired to help OpenAI earn more."),
+        ("Simo was hired to help OpenAI earn.", "Why did OpenAI hire Simo?", "Simo was hired to help OpenAI earn."),
         ("The AI lab said so.", "Who said so?", "AI"),  # whole words: "said" does not ask about "AI"
     ],
-)  # fmt: skip
+)
 def test_the_answer_a_claim_gives_is_what_the_question_lacks(claim, question, part):
     assert answer_part(claim, question) == part
 
