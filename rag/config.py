@@ -53,7 +53,7 @@ class Settings(BaseModel):
         default=0.65, ge=0, le=1, description="P(yes) a source sentence needs to be quoted as the answer"
     )
     judge_threshold: float = Field(
-        default=0.65, ge=0, le=1, description="P(yes) each of the claim check's two probes needs to keep a claim"
+        default=0.8, ge=0, le=1, description="P(yes) a model check needs to keep a claim (where reported)"
     )
 
     # Model backend.

@@ -21,8 +21,7 @@ from langchain_core.runnables import Runnable
 from rag.backends import explain_failure
 from rag.config import Settings
 from rag.errors import ModelError
-from rag.prompts import answer_check_messages, judge_messages, quote_messages
-from rag.text import answer_part
+from rag.prompts import judge_messages, quote_messages
 
 TOP_LOGPROBS = 10  # alternatives asked for at the verdict token: "yes"/"no" in any casing or spacing
 
@@ -33,15 +32,9 @@ class Verdict:
 
     holds: bool
     p_yes: float | None = None  # None where the backend gives no token probabilities
-    probes: tuple[float, float] | None = None  # the claim check's two probes, where it asked both
 
     def describe(self) -> str:
-        if self.p_yes is None:
-            return "model"
-        if self.probes is None:
-            return f"model, P(yes) {self.p_yes:.2f}"
-        claim, answer = self.probes
-        return f"model, P(yes) {self.p_yes:.2f}, the lower of claim {claim:.2f} and answer {answer:.2f}"
+        return "model" if self.p_yes is None else f"model, P(yes) {self.p_yes:.2f}"
 
 
 Judge = Callable[[str, str, str], Verdict]  # (source text, question, claim) -> verdict
@@ -94,29 +87,13 @@ def ask(
 
 
 def make_judge(llm: BaseChatModel, model_name: str, settings: Settings) -> Judge | None:
-    """The chat model as a one-token verifier, or None when ``verify_with_model`` is off.
-
-    Two probes, both of which must pass: is the claim correct according to the source, and is what it
-    gives (its new names or figures, ``answer_part``) the answer the source gives? Each alone errs on
-    claims the other gets right. On the dev suites' 52 recorded claims (38 true), the first alone at
-    0.8 kept 31 true and 8 false; both at 0.65 keep 35 and 6 (their mean at 0.66: 36 and 7, but it
-    let "He Jian edited the article", claim 0.77 and answer 0.62, through on a frozen suite). The
-    second shares the first's prompt up to the answer, so the prompt cache makes it cost a few tokens,
-    and it is asked only when the first passes."""
+    """The chat model as a one-token verifier, or None when ``verify_with_model`` is off."""
     if not settings.verify_with_model:
         return None
     checker = short_replies(llm, 1)
-    threshold = settings.judge_threshold
 
     def judge(source: str, question: str, claim: str) -> Verdict:
-        first = ask(checker, judge_messages(source, question, claim), threshold, model_name, settings)
-        if first.p_yes is None or not first.holds:  # the reply's word decided, or the claim already fails
-            return first
-        part = answer_part(claim, question)
-        second = ask(checker, answer_check_messages(source, question, part), threshold, model_name, settings)
-        if second.p_yes is None:
-            return first
-        return Verdict(second.holds, min(first.p_yes, second.p_yes), (first.p_yes, second.p_yes))
+        return ask(checker, judge_messages(source, question, claim), settings.judge_threshold, model_name, settings)
 
     return judge
 

@@ -47,8 +47,7 @@ def format_sources(passages: list[Passage]) -> str:
 # are chat turns, which the small model follows better than examples listed in the system prompt.
 # Chosen on the dev suites' recorded checks (42 claims, 12 of them false): with the question in the
 # check and P(yes) >= 0.8, 27 of 30 true claims kept and 11 of 12 false ones withdrawn; the previous
-# question-less prompt, read as a plain yes/no, kept all 30 but withdrew 2 of 12. Since the seventh
-# round it is one of two probes (``answer_check_messages``), whose mean decides (``rag.judge``).
+# question-less prompt, read as a plain yes/no, kept all 30 but withdrew 2 of 12.
 JUDGE_SYSTEM = (
     "You check answers against a source text. Reply with one word: yes if the source states this answer "
     "to the question (same people, roles, figures, periods, direction), otherwise no."
@@ -68,14 +67,6 @@ JUDGE_EXAMPLES = (  # (question, answer, verdict) about JUDGE_EXAMPLE_SOURCE
 
 def _judge_turn(source: str, question: str, answer: str) -> str:
     return f"Source: {inert(source)}\nQuestion: {inert(question)}\nAnswer: {inert(answer)}\nCorrect according to the source?"
-
-
-def answer_check_messages(source: str, question: str, answer: str) -> list[BaseMessage]:
-    """The claim check's second probe: is ``answer`` (what the claim gives, "Larry Page and Sergey
-    Brin") the answer the source gives? Its messages equal ``judge_messages`` up to the answer, so the
-    runtime's prompt cache makes it cost only the few tokens after."""
-    turn = f"Source: {inert(source)}\nQuestion: {inert(question)}\nProposed answer: {inert(answer)}\nDoes the source give this answer?"
-    return [*judge_messages(source, question, answer)[:-1], HumanMessage(turn)]
 
 
 def judge_messages(source: str, question: str, claim: str) -> list[BaseMessage]:

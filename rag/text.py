@@ -159,40 +159,6 @@ def name_runs(sentence: str) -> list[tuple[tuple[str, ...], int]]:
     return found
 
 
-AMOUNT = re.compile(  # a figure as an answer gives it: "$1.4 trillion", "20.7%", "December 1st"
-    rf"(?i:(?:{'|'.join(m.capitalize() for m in sorted(MONTHS))})\s)?[$€£]?\d+(?:[.,]\d+)*"
-    r"(?:st|nd|rd|th)?(?:\s?%|\s(?:percent|hundred|thousand|million|billion|trillion)\b)?"
-)
-LIST_GAP = re.compile(r"\s*(?:,|,? and|,? or)\s*")  # what joins the items of a list: ", ", " and ", ", or "
-
-
-def answer_part(claim: str, question: str) -> str:
-    """What ``claim`` gives that ``question`` lacks, as written: its new names ("Larry Page and Sergey
-    Brin"), else its new figures ("20.7%"), with the list words between them; the whole claim when it
-    adds neither ("Simo was hired to help OpenAI monetise faster")."""
-    def asked(part: str) -> bool:
-        return re.search(rf"(?<!\w){re.escape(part)}(?!\w)", question, re.IGNORECASE) is not None
-
-    for pattern in (_name_pattern(claim), AMOUNT):
-        spans = [m.span() for m in pattern.finditer(claim) if not asked(m.group(0))] if pattern else []
-        if not spans:
-            continue
-        groups = [list(spans[0])]
-        for start, end in spans[1:]:
-            if LIST_GAP.fullmatch(claim[groups[-1][1] : start]):
-                groups[-1][1] = end
-            else:
-                groups.append([start, end])
-        return ", ".join(claim[a:b] for a, b in groups)
-    return claim
-
-
-def _name_pattern(claim: str) -> re.Pattern[str] | None:
-    """A pattern matching each name run of ``claim`` as written (``names`` gives them lower-cased)."""
-    runs = [r"(?:['’]s)?\s+".join(re.escape(w) for w in run) for run in names(claim)]
-    return re.compile(rf"(?<!\w)(?i:{'|'.join(runs)})(?!\w)") if runs else None
-
-
 def names_supported(claim_names: list[tuple[str, ...]], text: str) -> bool:
     """Every name is a word of ``text``, or has the same stem as one ("Europeans" → "European"); a
     multi-word name needs one of its words ("Sam Altman" → "Altman"). Whole words only: a truncated

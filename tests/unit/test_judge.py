@@ -13,7 +13,6 @@ from rag.config import load_settings
 from rag.errors import ModelError
 from rag.judge import Verdict, make_answer_check, make_judge, short_replies, yes_probability
 from rag.prompts import JUDGE_EXAMPLES, QUOTE_SYSTEM, judge_messages
-from rag.text import answer_part
 from tests.unit.helpers import scripted
 
 
@@ -35,51 +34,17 @@ def test_yes_probability_adds_up_every_spelling_of_yes_and_no():
     assert yes_probability(reply("perhaps", perhaps=0.9)) is None  # neither word among them
 
 
-def test_the_claim_and_then_its_answer_are_probed_and_both_must_pass(settings):
+def test_a_hesitant_yes_below_the_threshold_withdraws_the_claim(settings):
     llm = scripted("x")
-    llm.messages = iter(
-        [
-            reply("yes", yes=0.7, no=0.3), reply("yes", yes=0.9, no=0.1),  # both pass
-            reply("yes", yes=0.9, no=0.1), reply("yes", yes=0.6, no=0.4),  # the claim holds, its answer does not
-            reply("yes", yes=0.6, no=0.4),  # a hesitant "yes" to the claim: the answer is not asked
-            reply("yes", yes=0.8, no=0.2), reply("yes", yes=0.7, no=0.3),
-        ]
-    )  # fmt: skip
+    llm.messages = iter([reply("yes", yes=0.7, no=0.3), reply("yes", yes=0.9, no=0.1), reply("no", no=0.6, yes=0.4)])
     judge = make_judge(llm, "fake:x", settings)
-    assert settings.judge_threshold == 0.65
-    claim, question = "Ann Lee and Bo Chan run Acme since 2020.", "Who runs Acme?"
-    assert judge("s", question, claim) == Verdict(True, 0.7, (0.7, 0.9))
-    assert judge("s", question, claim) == Verdict(False, 0.6, (0.9, 0.6))
-    assert judge("s", question, claim) == Verdict(False, 0.6)
-    assert len(llm.received) == 5
-    first, second = llm.received[:2]
-    assert first[:-1] == second[:-1]  # the same prefix: the prompt cache serves the second probe
-    assert second[-1].content == (
-        "Source: s\nQuestion: Who runs Acme?\nProposed answer: Ann Lee and Bo Chan\nDoes the source give this answer?"
-    )
-    assert "the lower of claim 0.80 and answer 0.70" in judge("s", question, claim).describe()
+    assert settings.judge_threshold == 0.8
+    assert judge("s", "q", "a") == Verdict(False, 0.7)  # the reply said "yes", the model was not sure
+    assert judge("s", "q", "a") == Verdict(True, 0.9)
+    assert judge("s", "q", "a") == Verdict(False, 0.4)
     lenient = scripted("x")
-    lenient.messages = iter([reply("yes", yes=0.6, no=0.4), reply("yes", yes=0.6, no=0.4)])
-    assert make_judge(lenient, "f", settings.model_copy(update={"judge_threshold": 0.55}))("s", "q", "a").holds
-
-
-@pytest.mark.parametrize(
-    ("claim", "question", "part"),
-    [
-        (
-            "Larry Page and Sergey Brin were recalled in 2022.",
-            "Which Google founders were recalled in 2022?",
-            "Larry Page and Sergey Brin",
-        ),
-        ("Anthropic's CEO is Dario Amodei.", "Who is Anthropic's CEO?", "Dario Amodei"),  # the owner was asked
-        ("Conversations fell by 20.7%, to $1.4 trillion.", "How much did conversations fall?", "20.7%, $1.4 trillion"),
-        ("It launched on November 30, 2022.", "When did it launch?", "November 30, 2022"),
-        ("Simo was hired to help OpenAI earn.", "Why did OpenAI hire Simo?", "Simo was hired to help OpenAI earn."),
-        ("The AI lab said so.", "Who said so?", "AI"),  # whole words: "said" does not ask about "AI"
-    ],
-)
-def test_the_answer_a_claim_gives_is_what_the_question_lacks(claim, question, part):
-    assert answer_part(claim, question) == part
+    lenient.messages = iter([reply("yes", yes=0.7, no=0.3)])
+    assert make_judge(lenient, "f", settings.model_copy(update={"judge_threshold": 0.6}))("s", "q", "a").holds
 
 
 def test_without_probabilities_the_reply_word_decides(settings):
@@ -123,7 +88,7 @@ def test_the_quote_check_asks_whether_a_sentence_answers_with_its_own_threshold(
     llm.messages = iter([reply("yes", yes=0.7, no=0.3), reply("yes", yes=0.6, no=0.4)])
     answers = make_answer_check(llm, "fake:x", settings)
     assert settings.quote_threshold == 0.65
-    assert answers("Ann runs Acme.", "Who runs Acme?") == Verdict(True, 0.7)  # its own threshold
+    assert answers("Ann runs Acme.", "Who runs Acme?") == Verdict(True, 0.7)  # below the claim threshold
     assert answers("Ann runs Acme.", "Who runs Acme?") == Verdict(False, 0.6)
     system, turn = llm.received[0]
     assert system == SystemMessage(QUOTE_SYSTEM) and len(llm.received[0]) == 2  # no examples to copy
