@@ -91,56 +91,37 @@ def _underived(nums: set[str], passage: Passage) -> set[str]:
     return {n for n in nums if not (n[:1].isdigit() and any(derivable(n, numeric(c.text)) for c in passage.chunks))}
 
 
-def _support(
-    claim: str, claim_vec: np.ndarray, passage: Passage, evidence: Evidence, derive: bool, asked: set[str]
-) -> Support:
+def _support(claim: str, claim_vec: np.ndarray, passage: Passage, evidence: Evidence, derive: bool) -> Support:
     words = content_words(claim)
-    own = words - asked  # what the claim adds to the question's own wording
     nums = figures(claim)
     missing = nums - figures(passage.text)
     if missing and derive:
         missing = _underived(missing, passage)
     claim_names = names(claim)
     para_text = " ".join({evidence.paragraph(c) for c in passage.chunks}).lower()
-    best_score, best_sim, best_pick, chosen = -1.0, -1.0, -1.0, passage.chunks[0]
+    best_chunk, best_score, best_sim = passage.chunks[0], -1.0, -1.0
     for chunk in passage.chunks:
         sim = float(claim_vec @ evidence.vector(chunk))
-        chunk_words = content_words(chunk.text)
-        overlap = len(words & chunk_words) / max(1, len(words))
+        overlap = len(words & content_words(chunk.text)) / max(1, len(words))
         bonus = 0.2 * len(nums & figures(chunk.text)) / max(1, len(nums))
         score = 0.5 * sim + 0.5 * overlap + bonus
         if score > best_score:
-            best_score, best_sim = score, sim
-        # Within the passage, the sentence holding what the claim adds is its evidence, not the one
-        # that echoes the question ("Silicon Valley firms ..." before "... yellow and orange alerts").
-        pick = score + 0.5 * len(own & chunk_words) / max(1, len(own))
-        if pick > best_pick:
-            best_pick, chosen = pick, chunk
-    passage_words = content_words(passage.text)
-    overlap_all = len(words & passage_words) / max(1, len(words))
-    # An answer to a paraphrased question repeats the question's wording ("fell in the fortnight after
-    # the search giant's model") that no passage has: what it adds ("by 6%") is what needs support.
-    overlap_own = len(own & passage_words) / len(own) if own else 0.0
+            best_chunk, best_score, best_sim = chunk, score, sim
+    overlap_all = len(words & content_words(passage.text)) / max(1, len(words))
     ok = (
         not missing
         and names_supported(claim_names, para_text)
-        and (best_sim >= MIN_SIMILARITY or max(overlap_all, overlap_own) >= MIN_OVERLAP)
+        and (best_sim >= MIN_SIMILARITY or overlap_all >= MIN_OVERLAP)
     )
-    return Support(passage, chosen, best_score, ok)
+    return Support(passage, best_chunk, best_score, ok)
 
 
 def _choose(
-    claim: str,
-    markers: list[int],
-    vec: np.ndarray,
-    passages: Sequence[Passage],
-    evidence: Evidence,
-    derive: bool,
-    asked: set[str],
+    claim: str, markers: list[int], vec: np.ndarray, passages: Sequence[Passage], evidence: Evidence, derive: bool
 ) -> list[Support]:
     """The passages that support ``claim``: the model's own markers when they are (nearly) as good
     as the best supporting passage, else the best one; none when nothing supports it."""
-    supports = sorted((_support(claim, vec, p, evidence, derive, asked) for p in passages), key=lambda s: -s.score)
+    supports = sorted((_support(claim, vec, p, evidence, derive) for p in passages), key=lambda s: -s.score)
     ok = [s for s in supports if s.ok]
     if not ok:
         return []
@@ -178,9 +159,9 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
         if is_refusal(claim) or not (content_words(claim) - asked):
             out.append(Sentence(claim))  # nothing to check: no content, or only restates the question
             continue
-        chosen = _choose(claim, markers, vecs[claim], passages, evidence, derive, asked)
+        chosen = _choose(claim, markers, vecs[claim], passages, evidence, derive)
         if not chosen and len(clauses[claim]) > 1:
-            per_clause = [_choose(x, markers, vecs[x], passages, evidence, derive, asked) for x in clauses[claim]]
+            per_clause = [_choose(x, markers, vecs[x], passages, evidence, derive) for x in clauses[claim]]
             if all(per_clause):
                 chosen = [s[0] for s in per_clause]
         if not chosen:

@@ -121,18 +121,3 @@ def test_spelled_out_citations_become_markers():
         "Revenue will exceed $20 billion [1]."
     ]
 
-
-def test_an_answer_in_the_questions_own_paraphrase_is_judged_on_what_it_adds(setup):
-    # The question's wording ("folks", "the bot", "seven days") is in no passage; what the answer adds
-    # ("800 million") is, so it is supported. Adding a figure the passage lacks is not.
-    question = "How many folks talk to the bot within seven days?"
-    g = run("Over 800 million folks talk to the bot within seven days [1].", setup, question)
-    assert g.status is Status.ANSWERED and "800 million" in g.citations[0].text
-    g = run("Over 900 million folks talk to the bot within seven days [1].", setup, question)
-    assert g.status is Status.UNSUPPORTED
-
-
-def test_what_an_answer_adds_must_still_be_in_the_passage(setup):
-    question = "Which company did the woman now running its apps unit come from?"
-    g = run("The woman now running its apps unit came from a rival grocery firm [4].", setup, question)
-    assert g.status is Status.UNSUPPORTED and not g.citations
