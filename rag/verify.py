@@ -338,7 +338,7 @@ def verify(
             checks.append(Check(s, False, "copies the prompt"))
         elif not names_in_place(s, question, cited[s], grounded, evidence):
             checks.append(Check(s, False, "names not in the cited sentence"))
-        elif reverses(s.text, cited[s]):
+        elif reverses(s.text, " ".join(grounded.chunk(n).text for n in s.citations)):  # the relation's own sentence
             checks.append(Check(s, False, "the other way round from the cited sentence"))
         else:
             checks.append(Check(s, True, "lexical"))

@@ -305,3 +305,18 @@ def test_a_claim_the_other_way_round_from_its_source_is_withdrawn(world):
     result, _ = checked("Former OpenAI executives founded Anthropic [2].", "Who founded Anthropic?", world)
     assert result.status is Status.ANSWERED
 
+
+def test_the_direction_is_read_in_the_cited_sentence_itself_even_when_it_refers_back():
+    # "its predecessor" makes the cited text include the sentence before, which names Google Search
+    # on the other side too; the relation is the cited sentence's own.
+    doc = (
+        "Google Search is the core product of Google. "
+        "Unlike its predecessor, Gemini 3 was integrated into Google Search upon release.\n"
+    )
+    passages, chunks = passages_from(doc, [[1]])
+    evidence = BowEvidence(chunks)
+    question = "What was Gemini 3 integrated into?"
+    grounded = ground("Google Search was integrated into Gemini 3 [1].", passages, bow_embed, evidence, question)
+    assert grounded.status is Status.ANSWERED
+    result, checks = verify(question, grounded, evidence)
+    assert result.status is Status.UNSUPPORTED and checks[0].rule == "the other way round from the cited sentence"
