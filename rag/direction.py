@@ -63,9 +63,10 @@ def reverses(claim: str, source: str) -> bool:
                 word = c_tokens[k]
                 if not word[:1].islower() or word.lower() in STOPWORDS:
                     continue
+                relation, voice = stem(word), _voice(c_tokens, k)
                 for at, s_stem in enumerate(s_stems):
-                    turned = _turned(_voice(c_tokens, k), _voice(s_tokens, at))
-                    if s_stem != stem(word) or turned is None:
+                    turned = _turned(voice, _voice(s_tokens, at)) if s_stem == relation else None
+                    if turned is None:
                         continue
                     a, b = _side(first, at, s_names), _side(second, at, s_names)
                     if a and b and a != b:

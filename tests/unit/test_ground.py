@@ -120,4 +120,3 @@ def test_spelled_out_citations_become_markers():
     assert split_sentences("According to source 1, revenue will exceed $20 billion.") == [
         "Revenue will exceed $20 billion [1]."
     ]
-
