@@ -295,7 +295,7 @@ def names_in_place(sentence: Sentence, question: str, cited: str, grounded: Grou
     claim_names = names(sentence.text)
     if names_supported(claim_names, cited.lower()):
         return True
-    claim_words = {word for run in claim_names for word in run}
+    claim_words = _name_words(sentence.text)
     others = [run for run in names(PARTICIPLE_OPENER.sub("", cited)) if not set(run) <= claim_words]
     if others:
         return False
