@@ -51,7 +51,9 @@ DEFAULT_CASES = 24
 DEFAULT_SCALES = (1, 10, 100)
 DEFAULT_OUT = Path("bench/results.json")
 SUITE = Path("evals/golden.yaml")
-SETTINGS_RECORDED = ("top_k", "candidates", "gate_threshold", "context_tokens", "max_tokens", "temperature", "n_ctx")
+SETTINGS_RECORDED = (
+    "top_k", "candidates", "rank_by_window", "gate_threshold", "context_tokens", "max_tokens", "temperature", "n_ctx"
+)
 
 
 # -- the golden subset ---------------------------------------------------------------------------

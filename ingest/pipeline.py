@@ -22,6 +22,7 @@ from tqdm import tqdm
 from ingest.chunking import chunk_text
 from ingest.extract import LoadError
 from ingest.loaders import Skipped, discover, document_from, extract, read_document_bytes
+from rag.chroma import windows_name
 from rag.config import Settings
 from rag.errors import IndexError_
 from rag.store import (
@@ -34,6 +35,7 @@ from rag.store import (
 )
 from rag.texts import keep_original, prune_originals
 from rag.types import Chunk, Document
+from rag.windows import window_texts
 
 BATCH = 128
 
@@ -51,6 +53,7 @@ class IngestReport:
     chunks_embedded: int = 0
     chunks_deleted: int = 0
     chunks_total: int = 0
+    windows_embedded: int = 0
     seconds: float = 0.0
 
     @property
@@ -69,6 +72,7 @@ class IngestReport:
             "chunks_embedded": self.chunks_embedded,
             "chunks_deleted": self.chunks_deleted,
             "chunks_total": self.chunks_total,
+            "windows_embedded": self.windows_embedded,
             "seconds": round(self.seconds, 3),
         }
 
@@ -150,6 +154,40 @@ def _store_chunks(collection: Any, embeddings: Embeddings, chunks: list[Chunk], 
     return len(todo)
 
 
+def _sync_windows(
+    settings: Settings, client: Any, collection: Any, embeddings: Embeddings, manifest: Manifest, progress: bool
+) -> int:
+    """Make the window collection (``rag.windows``) match the chunk collection: embed the windows of
+    the manifest's chunks that have none (new documents, or an index from before windows), and delete
+    windows whose chunk is gone. Runs after the commit: windows are derived data, and a reader that
+    finds some missing ranks by sentence vectors meanwhile. Returns how many were embedded."""
+    windows = open_collection(settings, client, windows=True)
+    records = collection.get(include=["documents", "metadatas"])
+    have = set(windows.get(include=[])["ids"])
+    stale = sorted(have - set(records["ids"]))
+    for i in range(0, len(stale), 1000):
+        windows.delete(ids=stale[i : i + 1000])
+    rows = zip(records["ids"], records["documents"], records["metadatas"], strict=True)
+    owned = [
+        Chunk.from_record(cid, text, meta)
+        for cid, text, meta in rows
+        if manifest.owns(str(meta.get("source")), str(meta.get("doc_sha256")))
+    ]
+    docs = {c.doc_sha256 for c in owned if c.id not in have}
+    texts = window_texts([c for c in owned if c.doc_sha256 in docs])
+    todo = [c for c in owned if c.id not in have]
+    with tqdm(total=len(todo), desc="windows", unit="chunk", disable=not progress) as bar:
+        for i in range(0, len(todo), BATCH):
+            batch = todo[i : i + BATCH]
+            windows.upsert(
+                ids=[c.id for c in batch],
+                metadatas=[c.metadata() for c in batch],
+                embeddings=embeddings.embed_documents([texts[c.id] for c in batch]),
+            )
+            bar.update(len(batch))
+    return len(todo)
+
+
 def _delete_unowned(collection: Any, manifest: Manifest) -> int:
     """Delete chunks that no manifest document owns (removed, replaced, or left by a crash)."""
     records = collection.get(include=["metadatas"])
@@ -186,8 +224,9 @@ def _reset_store(settings: Settings, store: ManifestStore) -> Any:
     store.clear()
     try:
         client = open_client(settings)
-        with contextlib.suppress(Exception):  # an absent collection is fine
-            client.delete_collection(settings.collection)
+        for name in (settings.collection, windows_name(settings)):
+            with contextlib.suppress(Exception):  # an absent collection is fine
+                client.delete_collection(name)
         open_collection(settings, client)
         return client
     except IndexError_:
@@ -284,6 +323,7 @@ def ingest(
         report.chunks_deleted, manifest = _delete_replaced(collection, store, dropped)
     else:
         report.chunks_deleted = _delete_unowned(collection, manifest)
+    report.windows_embedded = _sync_windows(settings, client, collection, embeddings, manifest, progress)
     keep = {e.sha256 for e in manifest.documents.values()}
     store.prune_texts(keep, {sha for _, sha in dropped})
     prune_originals(settings, keep)

@@ -79,11 +79,17 @@ def open_client(settings: Settings) -> Any:
         ) from exc
 
 
-def open_collection(settings: Settings, client: Any | None = None) -> Any:
+def windows_name(settings: Settings) -> str:
+    """The collection of window vectors (``rag.windows``) beside the chunk collection."""
+    return f"{settings.collection}-windows"
+
+
+def open_collection(settings: Settings, client: Any | None = None, windows: bool = False) -> Any:
+    """The chunk collection, or with ``windows`` the window-vector collection beside it."""
     client = client or open_client(settings)
     try:
         return client.get_or_create_collection(
-            settings.collection,
+            windows_name(settings) if windows else settings.collection,
             configuration={"hnsw": {"space": "cosine"}},
             metadata={"embedding_model": settings.embeddings},
         )

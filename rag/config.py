@@ -42,6 +42,9 @@ class Settings(BaseModel):
     # Retrieval and answering.
     top_k: int = Field(default=4, ge=1, le=20, description="passages given to the model")
     candidates: int = Field(default=20, ge=1, le=200, description="candidates per retriever before fusion")
+    rank_by_window: bool = Field(
+        default=True, description="rank by meaning with each sentence embedded beside its neighbours (rag.windows)"
+    )
     gate_threshold: float = Field(default=0.25, ge=-1, le=1, description="min cosine of the best passage")
     context_tokens: int = Field(default=180, ge=50, le=8000, description="token budget for sources")
     max_question_chars: int = Field(default=2000, ge=10)

@@ -34,6 +34,7 @@ from rag.shared import ChromaManifestStore
 from rag.text import initialisms, stem
 from rag.texts import original_path, read_text
 from rag.types import Chunk
+from rag.windows import read_windows
 
 __all__ = [
     "MANIFEST_NAME",
@@ -108,6 +109,7 @@ class Index:
         vectors: dict[str, np.ndarray] | None = None,
         store: ManifestStore | None = None,
         generation: str | None = None,
+        windows: dict[str, np.ndarray] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -119,6 +121,7 @@ class Index:
         self._order = {c.id: i for i, c in enumerate(self.chunks)}
         self._vectors = vectors or {}
         self._matrix = self._stack_vectors()
+        self._windows = self._stack_windows(windows or {})
         self.lexical = LexicalIndex(self.chunks)
         self._shas = sorted({e.sha256 for e in manifest.documents.values()})
         self._texts: dict[str, str | None] = {}
@@ -147,7 +150,8 @@ class Index:
             chunks, vectors = _visible_chunks(settings, collection, manifest)
             expected = sum(e.chunks for e in manifest.documents.values())
             if len(chunks) == expected:
-                return cls(collection, manifest, chunks, settings, vectors, store, generation)
+                windows = _stored_windows(settings, client, [c.id for c in chunks])
+                return cls(collection, manifest, chunks, settings, vectors, store, generation, windows)
             if not store.shared or store.generation() == generation:
                 break
         raise IndexError_(
@@ -201,21 +205,40 @@ class Index:
         self._vectors = {c.id: matrix[i] for i, c in enumerate(self.chunks)}
         return matrix
 
-    def dense(self, vector: list[float], k: int) -> list[tuple[Chunk, float]]:
+    def _stack_windows(self, windows: dict[str, np.ndarray]) -> np.ndarray | None:
+        """The window vectors (``rag.windows``) as unit rows in ``self.chunks`` order, or None unless
+        every chunk has one (an index from before windows, or a lost collection: sentences rank)."""
+        if self._matrix is None or any(c.id not in windows for c in self.chunks):
+            return None
+        matrix = np.stack([windows[c.id] for c in self.chunks]).astype(np.float32)
+        return matrix / np.linalg.norm(matrix, axis=1, keepdims=True).clip(min=1e-12)
+
+    @property
+    def has_windows(self) -> bool:
+        """Whether every visible chunk has a stored window vector (``rag ingest`` adds missing ones)."""
+        return self._windows is not None
+
+    def dense(self, vector: list[float], k: int, windows: bool = False) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity, restricted to manifest documents.
 
         Exact, over the vectors read at load (one matrix product: ~1 ms for 10,000 chunks). Chroma's
         approximate HNSW search is the fallback only: measured on a PDF manual whose table of contents
         gave 4,433 identical ". . . ." chunks, it returned those (cosine 0.13) and none of the article's
-        sentences (0.74) for "When did ChatGPT first come out?"."""
+        sentences (0.74) for "When did ChatGPT first come out?".
+
+        With ``windows`` (and window vectors stored for every chunk) chunks are *ranked* by their
+        window vector (``rag.windows``); the score returned is still the chunk's own cosine, which
+        the relevance gate reads."""
         if not self.chunks:
             return []
         if self._matrix is not None:
             query = np.asarray(vector, dtype=np.float32)
-            sims = self._matrix @ (query / (np.linalg.norm(query) or 1.0))
+            query /= np.linalg.norm(query) or 1.0
+            sims = self._matrix @ query
+            rank = self._windows @ query if windows and self._windows is not None else sims
             k = min(k, len(self.chunks))
-            top = np.argpartition(-sims, k - 1)[:k]
-            return [(self.chunks[i], float(sims[i])) for i in top[np.argsort(-sims[top], kind="stable")]]
+            top = np.argpartition(-rank, k - 1)[:k]
+            return [(self.chunks[i], float(sims[i])) for i in top[np.argsort(-rank[top], kind="stable")]]
         where = {"doc_sha256": {"$in": self._shas}} if len(self._shas) > 1 else {"doc_sha256": self._shas[0]}
         try:
             res = self.collection.query(
@@ -297,3 +320,12 @@ def _visible_chunks(
             chunks.append(Chunk.from_record(chunk_id, text, meta))
             vectors[chunk_id] = np.asarray(vector, dtype=np.float32)
     return chunks, vectors
+
+
+def _stored_windows(settings: Settings, client: Any, ids: list[str]) -> dict[str, np.ndarray]:
+    """The window vectors stored for ``ids``; none when their collection cannot be read (they are
+    derived data: retrieval then ranks by sentence vectors, and ``rag ingest`` rebuilds them)."""
+    try:
+        return read_windows(open_collection(settings, client, windows=True), ids)
+    except Exception:  # noqa: BLE001 - chroma raises many types; any of them means "no windows"
+        return {}
