@@ -97,7 +97,7 @@ def test_each_retrievers_best_candidate_comes_first_even_if_the_other_misses_it(
     a, b, c, d, e = chunk_text("One here. Two here. Three here. Four here. Five here.", "x", "h")
 
     class Idx:
-        def dense(self, vector, k):
+        def dense(self, vector, k, windows=False):
             return [(a, 0.9), (b, 0.5), (c, 0.4), (d, 0.3)]
 
         class lexical:  # noqa: N801 - stands in for the index's attribute
