@@ -154,16 +154,31 @@ def _store_chunks(collection: Any, embeddings: Embeddings, chunks: list[Chunk], 
     return len(todo)
 
 
-def _sync_windows(
-    settings: Settings, client: Any, collection: Any, embeddings: Embeddings, manifest: Manifest, progress: bool
-) -> int:
-    """Make the window collection (``rag.windows``) match the chunk collection: embed the windows of
-    the manifest's chunks that have none (new documents, or an index from before windows), and delete
-    windows whose chunk is gone. Runs after the commit: windows are derived data, and a reader that
-    finds some missing ranks by sentence vectors meanwhile. Returns how many were embedded."""
-    windows = open_collection(settings, client, windows=True)
-    records = collection.get(include=["documents", "metadatas"])
+def _store_windows(windows: Any, embeddings: Embeddings, chunks: list[Chunk], bar: tqdm) -> int:
+    """Embed and store the window vectors (``rag.windows``) of ``chunks`` (whole documents) that have none."""
+    have = _existing_ids(windows, [c.id for c in chunks])
+    todo = [c for c in chunks if c.id not in have]
+    texts = window_texts(chunks) if todo else {}
+    for i in range(0, len(todo), BATCH):
+        batch = todo[i : i + BATCH]
+        windows.upsert(
+            ids=[c.id for c in batch],
+            metadatas=[c.metadata() for c in batch],
+            embeddings=embeddings.embed_documents([texts[c.id] for c in batch]),
+        )
+        bar.update(len(batch))
+    return len(todo)
+
+
+def _sync_windows(windows: Any, collection: Any, embeddings: Embeddings, manifest: Manifest, progress: bool) -> int:
+    """After the commit, make the window collection match the chunk collection: embed the windows of
+    the manifest's documents that lack some (an index from before windows, or a killed run), and
+    delete windows whose chunk is gone. A reader that finds some missing ranks by sentence vectors
+    meanwhile. Returns how many were embedded."""
+    # Window ids first: a window is stored after its chunk, so one that another replica adds meanwhile
+    # has its chunk in the records read next, and is not taken for stale.
     have = set(windows.get(include=[])["ids"])
+    records = collection.get(include=["documents", "metadatas"])
     stale = sorted(have - set(records["ids"]))
     for i in range(0, len(stale), 1000):
         windows.delete(ids=stale[i : i + 1000])
@@ -173,19 +188,10 @@ def _sync_windows(
         for cid, text, meta in rows
         if manifest.owns(str(meta.get("source")), str(meta.get("doc_sha256")))
     ]
-    docs = {c.doc_sha256 for c in owned if c.id not in have}
-    texts = window_texts([c for c in owned if c.doc_sha256 in docs])
-    todo = [c for c in owned if c.id not in have]
-    with tqdm(total=len(todo), desc="windows", unit="chunk", disable=not progress) as bar:
-        for i in range(0, len(todo), BATCH):
-            batch = todo[i : i + BATCH]
-            windows.upsert(
-                ids=[c.id for c in batch],
-                metadatas=[c.metadata() for c in batch],
-                embeddings=embeddings.embed_documents([texts[c.id] for c in batch]),
-            )
-            bar.update(len(batch))
-    return len(todo)
+    lacking = {c.doc_sha256 for c in owned if c.id not in have}
+    chunks = [c for c in owned if c.doc_sha256 in lacking]
+    with tqdm(total=len(chunks), desc="windows", unit="chunk", disable=not progress) as bar:
+        return _store_windows(windows, embeddings, chunks, bar)
 
 
 def _delete_unowned(collection: Any, manifest: Manifest) -> int:
@@ -313,6 +319,9 @@ def ingest(
 
     with tqdm(total=len(pending), desc="embedding", unit="chunk", disable=not progress) as bar:
         report.chunks_embedded = _store_chunks(collection, embeddings, pending, bar)
+    windows = open_collection(settings, client, windows=True)
+    with tqdm(total=len(pending), desc="windows", unit="chunk", disable=not progress) as bar:
+        report.windows_embedded = _store_windows(windows, embeddings, pending, bar)  # before the commit too
     for doc in docs:  # before the manifest that refers to them
         if isinstance(doc, Document) and doc.sha256 in texts:
             store.write_text(doc.sha256, texts[doc.sha256])
@@ -323,7 +332,7 @@ def ingest(
         report.chunks_deleted, manifest = _delete_replaced(collection, store, dropped)
     else:
         report.chunks_deleted = _delete_unowned(collection, manifest)
-    report.windows_embedded = _sync_windows(settings, client, collection, embeddings, manifest, progress)
+    report.windows_embedded += _sync_windows(windows, collection, embeddings, manifest, progress)
     keep = {e.sha256 for e in manifest.documents.values()}
     store.prune_texts(keep, {sha for _, sha in dropped})
     prune_originals(settings, keep)

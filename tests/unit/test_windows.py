@@ -70,6 +70,16 @@ def stored_windows(settings) -> dict[str, np.ndarray]:
     return {i: np.asarray(v) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
 
 
+def test_windows_are_stored_before_the_commit(project: Path, monkeypatch):
+    """A replica that reloads as soon as a new manifest is committed must find its windows there."""
+    import ingest.pipeline as pipeline
+
+    settings = load_settings(project_root=project, env={}, embeddings="fake:bow")
+    monkeypatch.setattr(pipeline, "_sync_windows", lambda *args: 0)  # as if killed just after the commit
+    report = ingest(settings, BowEmbeddings(), progress=False)
+    assert report.windows_embedded == report.chunks_total and Index.load(settings).has_windows
+
+
 def test_ingest_keeps_one_window_per_chunk_through_changes_upgrades_and_resets(project: Path):
     settings = load_settings(project_root=project, env={}, embeddings="fake:bow")
     emb = BowEmbeddings()
@@ -91,6 +101,10 @@ def test_ingest_keeps_one_window_per_chunk_through_changes_upgrades_and_resets(p
     stored = stored_windows(settings)
     assert changed.windows_embedded == changed.chunks_embedded == 1
     assert set(stored) == {c.id for c in Index.load(settings).chunks}  # the replaced chunks' windows went too
+
+    open_collection(settings, windows=True).delete(ids=[gap := next(iter(stored))])  # a killed run's gap
+    assert not Index.load(settings).has_windows
+    assert ingest(settings, emb, progress=False).windows_embedded == 1 and gap in stored_windows(settings)
 
     open_client(settings).delete_collection(windows_name(settings))  # an index from before windows
     old = Index.load(settings)
