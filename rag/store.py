@@ -8,6 +8,7 @@ shared Chroma server that several replicas use) is ``rag.manifest`` / ``rag.shar
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ __all__ = [
     "write_manifest",
 ]
 LOAD_TRIES = 3  # a load that raced a commit (the generation moved) is read again
+LOG = logging.getLogger(__name__)
 
 
 def manifest_store(settings: Settings, client: Any | None = None) -> ManifestStore:
@@ -151,6 +153,13 @@ class Index:
             expected = sum(e.chunks for e in manifest.documents.values())
             if len(chunks) == expected:
                 windows = _stored_windows(settings, client, [c.id for c in chunks])
+                if settings.rank_by_window and len(windows) < len(chunks):
+                    LOG.warning(
+                        "%d of %d sentences have no window vector: retrieval ranks by the sentences' own "
+                        "vectors until `rag ingest` adds them",
+                        len(chunks) - len(windows),
+                        len(chunks),
+                    )
                 return cls(collection, manifest, chunks, settings, vectors, store, generation, windows)
             if not store.shared or store.generation() == generation:
                 break

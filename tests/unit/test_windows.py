@@ -1,5 +1,6 @@
 """Window vectors (rag.windows): built by ingest beside the chunks, kept in step with them, used to rank."""
 
+import logging
 import random
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def test_windows_are_stored_before_the_commit(project: Path, monkeypatch):
     assert report.windows_embedded == report.chunks_total and Index.load(settings).has_windows
 
 
-def test_ingest_keeps_one_window_per_chunk_through_changes_upgrades_and_resets(project: Path):
+def test_ingest_keeps_one_window_per_chunk_through_changes_upgrades_and_resets(project: Path, caplog):
     settings = load_settings(project_root=project, env={}, embeddings="fake:bow")
     emb = BowEmbeddings()
     notes = project / "corpus" / "notes.md"
@@ -103,7 +104,10 @@ def test_ingest_keeps_one_window_per_chunk_through_changes_upgrades_and_resets(p
     assert set(stored) == {c.id for c in Index.load(settings).chunks}  # the replaced chunks' windows went too
 
     open_collection(settings, windows=True).delete(ids=[gap := next(iter(stored))])  # a killed run's gap
-    assert not Index.load(settings).has_windows
+    with caplog.at_level(logging.WARNING, logger="rag.store"):
+        gapped = Index.load(settings)
+    assert not gapped.has_windows and "rag ingest" in caplog.text
+    assert f"1 of {len(gapped.chunks)} sentences have no window vector" in caplog.text  # says so, once loaded
     assert ingest(settings, emb, progress=False).windows_embedded == 1 and gap in stored_windows(settings)
 
     open_client(settings).delete_collection(windows_name(settings))  # an index from before windows
