@@ -319,9 +319,10 @@ def ingest(
 
     with tqdm(total=len(pending), desc="embedding", unit="chunk", disable=not progress) as bar:
         report.chunks_embedded = _store_chunks(collection, embeddings, pending, bar)
-    windows = open_collection(settings, client, windows=True)
-    with tqdm(total=len(pending), desc="windows", unit="chunk", disable=not progress) as bar:
-        report.windows_embedded = _store_windows(windows, embeddings, pending, bar)  # before the commit too
+    windows = open_collection(settings, client, windows=True) if settings.rank_by_window else None
+    if windows is not None:
+        with tqdm(total=len(pending), desc="windows", unit="chunk", disable=not progress) as bar:
+            report.windows_embedded = _store_windows(windows, embeddings, pending, bar)  # before the commit too
     for doc in docs:  # before the manifest that refers to them
         if isinstance(doc, Document) and doc.sha256 in texts:
             store.write_text(doc.sha256, texts[doc.sha256])
@@ -332,7 +333,8 @@ def ingest(
         report.chunks_deleted, manifest = _delete_replaced(collection, store, dropped)
     else:
         report.chunks_deleted = _delete_unowned(collection, manifest)
-    report.windows_embedded += _sync_windows(windows, collection, embeddings, manifest, progress)
+    if windows is not None:
+        report.windows_embedded += _sync_windows(windows, collection, embeddings, manifest, progress)
     keep = {e.sha256 for e in manifest.documents.values()}
     store.prune_texts(keep, {sha for _, sha in dropped})
     prune_originals(settings, keep)

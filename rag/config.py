@@ -43,7 +43,7 @@ class Settings(BaseModel):
     top_k: int = Field(default=4, ge=1, le=20, description="passages given to the model")
     candidates: int = Field(default=20, ge=1, le=200, description="candidates per retriever before fusion")
     rank_by_window: bool = Field(
-        default=True, description="rank by meaning with each sentence embedded beside its neighbours (rag.windows)"
+        default=False, description="rank by meaning with each sentence embedded beside its neighbours (rag.windows)"
     )
     gate_threshold: float = Field(default=0.25, ge=-1, le=1, description="min cosine of the best passage")
     context_tokens: int = Field(default=180, ge=50, le=8000, description="token budget for sources")

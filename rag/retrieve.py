@@ -127,7 +127,7 @@ class Retriever:
     candidates: int = 20
     context_tokens: int = 180
     gate_threshold: float = 0.25
-    windows: bool = True
+    windows: bool = False
 
     @classmethod
     def configured(cls, index: Index, embeddings: Embeddings, settings: Settings) -> Retriever:
@@ -151,7 +151,7 @@ class HybridRetriever(BaseRetriever):
     embeddings: Embeddings
     k: int = 4
     candidates: int = 20
-    windows: bool = True
+    windows: bool = False
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         hits = hybrid_search(self.index, self.embeddings, query, self.candidates, self.windows)[: self.k]

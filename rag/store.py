@@ -152,7 +152,8 @@ class Index:
             chunks, vectors = _visible_chunks(settings, collection, manifest)
             expected = sum(e.chunks for e in manifest.documents.values())
             if len(chunks) == expected:
-                windows = _stored_windows(settings, client, [c.id for c in chunks])
+                ids = [c.id for c in chunks]
+                windows = _stored_windows(settings, client, ids) if settings.rank_by_window else {}
                 if settings.rank_by_window and len(windows) < len(chunks):
                     LOG.warning(
                         "%d of %d sentences have no window vector: retrieval ranks by the sentences' own "

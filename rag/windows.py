@@ -1,13 +1,15 @@
 """Window vectors: each sentence embedded together with the sentences just before and after it in its
 paragraph, kept in a second Chroma collection under the sentence's own id.
 
-Dense retrieval ranks sentences by their window vector; everything else (the relevance gate's cosine,
-grounding, quoting) keeps the sentence's own vector. A paraphrased question often names what the
+With ``rank_by_window`` on (off by default: measured in the README's eighth round), dense retrieval
+ranks sentences by their window vector; everything else (the relevance gate's cosine, grounding,
+quoting) keeps the sentence's own vector. A paraphrased question often names what the
 sentence before says: "what is the chatbot maker reckoned to be worth?" is answered by "... now a
 behemoth valued at over $500 billion", whose subject, OpenAI, is named one sentence earlier.
 
 Windows are derived data: an index without them (built before they existed, or a collection lost)
-still answers, ranking by sentence vectors, and ``rag ingest`` adds the missing ones.
+still answers, ranking by sentence vectors, and ``rag ingest`` (with the setting on) adds the missing
+ones.
 """
 
 from __future__ import annotations

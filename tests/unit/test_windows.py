@@ -71,18 +71,30 @@ def stored_windows(settings) -> dict[str, np.ndarray]:
     return {i: np.asarray(v) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
 
 
+def test_windows_cost_nothing_while_off_and_are_added_when_switched_on(project: Path, caplog):
+    off = load_settings(project_root=project, env={}, embeddings="fake:bow")  # the default
+    with caplog.at_level(logging.WARNING, logger="rag.store"):
+        report = ingest(off, BowEmbeddings(), progress=False)
+        index = Index.load(off)
+    assert not off.rank_by_window and report.windows_embedded == 0 and not stored_windows(off)
+    assert not index.has_windows and "window" not in caplog.text  # nothing to warn about
+    on = off.model_copy(update={"rank_by_window": True})
+    assert ingest(on, BowEmbeddings(), progress=False).windows_embedded == report.chunks_total
+    assert Index.load(on).has_windows and not Index.load(off).has_windows  # read only when used
+
+
 def test_windows_are_stored_before_the_commit(project: Path, monkeypatch):
     """A replica that reloads as soon as a new manifest is committed must find its windows there."""
     import ingest.pipeline as pipeline
 
-    settings = load_settings(project_root=project, env={}, embeddings="fake:bow")
+    settings = load_settings(project_root=project, env={}, embeddings="fake:bow", rank_by_window=True)
     monkeypatch.setattr(pipeline, "_sync_windows", lambda *args: 0)  # as if killed just after the commit
     report = ingest(settings, BowEmbeddings(), progress=False)
     assert report.windows_embedded == report.chunks_total and Index.load(settings).has_windows
 
 
 def test_ingest_keeps_one_window_per_chunk_through_changes_upgrades_and_resets(project: Path, caplog):
-    settings = load_settings(project_root=project, env={}, embeddings="fake:bow")
+    settings = load_settings(project_root=project, env={}, embeddings="fake:bow", rank_by_window=True)
     emb = BowEmbeddings()
     notes = project / "corpus" / "notes.md"
     notes.write_text("The launch moved to Tuesday. Nobody knows why.\n")
