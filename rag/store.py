@@ -243,7 +243,7 @@ class Index:
             return []
         if self._matrix is not None:
             query = np.asarray(vector, dtype=np.float32)
-            query /= np.linalg.norm(query) or 1.0
+            query = query / (np.linalg.norm(query) or 1.0)  # a new array: the caller's vector is left as it is
             sims = self._matrix @ query
             rank = self._windows @ query if windows and self._windows is not None else sims
             k = min(k, len(self.chunks))

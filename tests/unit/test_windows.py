@@ -52,6 +52,9 @@ def test_a_sentence_is_ranked_by_its_window_but_scored_alone():
     assert [c for c, _ in alone] == [maker, rivals, valued]
     assert [c for c, _ in ranked] == [valued, maker, rivals]
     assert dict(ranked) == pytest.approx(dict(alone))  # own cosines, whatever the order
+    given = np.array(question, dtype=np.float32)
+    index(windows).dense(given, 3, windows=True)
+    assert given.tolist() == question  # the caller's vector is not normalised in place
     partial = index({k: v for k, v in windows.items() if k != rivals.id})
     assert not partial.has_windows and index(windows).has_windows
     assert [c for c, _ in partial.dense(question, 3, windows=True)] == [maker, rivals, valued]  # all or none
