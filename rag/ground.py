@@ -40,6 +40,7 @@ QUANTITY_QUESTION = re.compile(r"\b(how (much|many|large|big|long)|what (percent
 META_WORDS = frozenset({"document", "passag", "sourc", "answer", "question", "contain", "articl", "text"})
 MIN_SIMILARITY = 0.55
 MIN_OVERLAP = 0.5
+MIN_ADDED = 2  # content words a claim must add to the question for them alone to be its overlap
 CHOICE_MARGIN = 0.1
 
 
@@ -91,7 +92,26 @@ def _underived(nums: set[str], passage: Passage) -> set[str]:
     return {n for n in nums if not (n[:1].isdigit() and any(derivable(n, numeric(c.text)) for c in passage.chunks))}
 
 
-def _support(claim: str, claim_vec: np.ndarray, passage: Passage, evidence: Evidence, derive: bool) -> Support:
+def _overlap(words: set[str], passage_words: set[str], asked: frozenset[str]) -> float:
+    """The share of a claim's content words that its passage has. A claim that echoes the question's
+    own wording ("the chatbot's daily unique visitors ... in the fortnight after ...") is judged by what
+    it adds to the question, when that is at least ``MIN_ADDED`` words: a paraphrased question's words
+    are not the passage's, and a single added word is too little to tell support from coincidence."""
+    share = len(words & passage_words) / max(1, len(words))
+    added = words - asked
+    if MIN_ADDED <= len(added) < len(words):
+        share = max(share, len(added & passage_words) / len(added))
+    return share
+
+
+def _support(
+    claim: str,
+    claim_vec: np.ndarray,
+    passage: Passage,
+    evidence: Evidence,
+    derive: bool,
+    asked: frozenset[str] = frozenset(),
+) -> Support:
     words = content_words(claim)
     nums = figures(claim)
     missing = nums - figures(passage.text)
@@ -107,7 +127,7 @@ def _support(claim: str, claim_vec: np.ndarray, passage: Passage, evidence: Evid
         score = 0.5 * sim + 0.5 * overlap + bonus
         if score > best_score:
             best_chunk, best_score, best_sim = chunk, score, sim
-    overlap_all = len(words & content_words(passage.text)) / max(1, len(words))
+    overlap_all = _overlap(words, content_words(passage.text), asked)
     ok = (
         not missing
         and names_supported(claim_names, para_text)
@@ -117,11 +137,18 @@ def _support(claim: str, claim_vec: np.ndarray, passage: Passage, evidence: Evid
 
 
 def _choose(
-    claim: str, markers: list[int], vec: np.ndarray, passages: Sequence[Passage], evidence: Evidence, derive: bool
+    claim: str,
+    markers: list[int],
+    vec: np.ndarray,
+    passages: Sequence[Passage],
+    evidence: Evidence,
+    derive: bool,
+    asked: frozenset[str] = frozenset(),
 ) -> list[Support]:
     """The passages that support ``claim``: the model's own markers when they are (nearly) as good
-    as the best supporting passage, else the best one; none when nothing supports it."""
-    supports = sorted((_support(claim, vec, p, evidence, derive) for p in passages), key=lambda s: -s.score)
+    as the best supporting passage, else the best one; none when nothing supports it. ``asked`` is the
+    question's content words (see ``_overlap``)."""
+    supports = sorted((_support(claim, vec, p, evidence, derive, asked) for p in passages), key=lambda s: -s.score)
     ok = [s for s in supports if s.ok]
     if not ok:
         return []
@@ -148,7 +175,8 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
     extra = [x for c in claims for x in clauses[c] if len(clauses[c]) > 1]
     vecs = dict(zip(claims + extra, embed(claims + extra), strict=True))
 
-    asked = content_words(question) | META_WORDS
+    q_words = frozenset(content_words(question))
+    asked = q_words | META_WORDS
     derive = asks_for_computation(question)
     numbering: dict[str, int] = {}
     citations: list[Citation] = []
@@ -159,9 +187,9 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
         if is_refusal(claim) or not (content_words(claim) - asked):
             out.append(Sentence(claim))  # nothing to check: no content, or only restates the question
             continue
-        chosen = _choose(claim, markers, vecs[claim], passages, evidence, derive)
+        chosen = _choose(claim, markers, vecs[claim], passages, evidence, derive, q_words)
         if not chosen and len(clauses[claim]) > 1:
-            per_clause = [_choose(x, markers, vecs[x], passages, evidence, derive) for x in clauses[claim]]
+            per_clause = [_choose(x, markers, vecs[x], passages, evidence, derive, q_words) for x in clauses[claim]]
             if all(per_clause):
                 chosen = [s[0] for s in per_clause]
         if not chosen:

@@ -120,3 +120,16 @@ def test_spelled_out_citations_become_markers():
     assert split_sentences("According to source 1, revenue will exceed $20 billion.") == [
         "Revenue will exceed $20 billion [1]."
     ]
+
+
+def test_an_answer_that_echoes_a_paraphrased_question_is_judged_by_what_it_adds(setup):
+    # Most of this claim repeats the question's own wording, which the passage never uses; what it adds
+    # (the figure and who) is the passage's.
+    question = "Roughly how big a crowd talks to the chatbot in a typical seven-day span?"
+    claim = "A crowd of over 800 million people talks to the chatbot in a typical seven-day span [1]."
+    assert run(claim, setup).status is Status.UNSUPPORTED  # without the question: too little in common
+    g = run(claim, setup, question)
+    assert g.status is Status.ANSWERED and "800 million" in g.citations[0].text
+    # A single added word is too little to tell support from coincidence.
+    echo = "People talk to the chatbot in a typical seven-day span [1]."
+    assert run(echo, setup, "Who talks to the chatbot in a typical seven-day span?").status is Status.UNSUPPORTED
