@@ -61,6 +61,9 @@ DEMONYMS = frozenset(
     "indian irish israeli italian japanese korean mexican nordic russian saudi spanish swedish swiss taiwanese "
     "turkish ukrainian western eastern".split()
 )
+# Capitalised words that name a field, not anyone in it: "leading AI models" asks about models, and an
+# article need not repeat "AI" in the sentence that answers.
+GENERIC_NAMES = frozenset({("ai",)})
 DATE_WORDS = MONTHS | frozenset(
     "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow week weeks "
     "month months year years ago since until beginning end early late next last recently".split()
@@ -109,7 +112,7 @@ def question_names(question: str, around: str) -> list[tuple[str, ...]]:
     "Put bluntly, ..."): it counts as a name only when possessive ("Google's ...") or when ``around``
     (the text around what the answer cites) has it too, capitalised as written ("put it more
     directly" does not make "Put" a name)."""
-    found = names(question)
+    found = [run for run in names(question) if run not in GENERIC_NAMES]
     first = TOKEN.match(question.strip())  # a possessive token ("google's") is never its name ("google")
     if not found or first is None or found[0][0] != first.group(0).lower():
         return found

@@ -320,3 +320,13 @@ def test_the_direction_is_read_in_the_cited_sentence_itself_even_when_it_refers_
     assert grounded.status is Status.ANSWERED
     result, checks = verify(question, grounded, evidence)
     assert result.status is Status.UNSUPPORTED and checks[0].rule == "the other way round from the cited sentence"
+
+
+def test_ai_names_a_field_not_a_subject_the_cited_sentence_must_repeat(world):
+    from rag.verify import question_names
+
+    question = "By October, how many monthly active users did the AI assistant Gemini have?"
+    assert question_names(question, DOC) == [("gemini",)]
+    assert question_names("How did OpenAI's AI chatbot do?", DOC) == [("openai",)]
+    result, _ = checked("By October, Gemini had 650 million monthly active users [3].", question, world)
+    assert result.status is Status.ANSWERED and "650 million" in result.text
