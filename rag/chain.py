@@ -82,15 +82,23 @@ class Pipeline:
     """Answers questions from an index. Build it once per process; it is safe to share across chats."""
 
     def __init__(
-        self, settings: Settings, index: Index, embeddings: Embeddings, llm: BaseChatModel, model_name: str
+        self,
+        settings: Settings,
+        index: Index,
+        embeddings: Embeddings,
+        llm: BaseChatModel,
+        model_name: str,
+        checker: BaseChatModel | None = None,
     ) -> None:
+        """``checker`` answers the one-token checks (default: ``llm``, which drafts the answers)."""
         self.settings = settings
         self.index = index
         self.embeddings = embeddings
         self.llm = llm
         self.model_name = model_name
-        self._judge = make_judge(llm, model_name, settings)  # built once: a capped copy, not one per question
-        self._answers: AnswerCheck | None = make_answer_check(llm, model_name, settings)
+        checks = checker or llm
+        self._judge = make_judge(checks, model_name, settings)  # built once: a capped copy, not one per question
+        self._answers: AnswerCheck | None = make_answer_check(checks, model_name, settings)
         self._reload_lock = threading.Lock()
         self._checked_at = time.monotonic()
 

@@ -244,6 +244,7 @@ def eval_cmd(
     k: Annotated[int, typer.Option("--k", help="k for retrieval hit@k")] = 4,
     tag: Annotated[list[str] | None, typer.Option(help="only cases with this tag, e.g. test (repeatable)")] = None,
     retrieval_only: Annotated[bool, typer.Option(help="score retrieval alone, no chat model (seconds)")] = False,
+    drafts: Annotated[Path | None, typer.Option(help="re-check a results.jsonl's drafts, not generate")] = None,
     server: Annotated[
         str | None, typer.Option(help="evaluate a running rag serve at this URL through its /v1 API instead")
     ] = None,
@@ -258,14 +259,18 @@ def eval_cmd(
     from rag import eval as ev
     from rag.chain import Pipeline
     from rag.embeddings import make_embeddings
+    from rag.replay import load_drafts, replaying
     from rag.report import terminal_table, write_reports
     from rag.scoring import baseline_for
 
     try:
         settings = _settings(config, embeddings=embeddings)
         suite = ev.load_suite(suite_file).tagged(tag or [])
-        if server and (llm or retrieval_only):
-            raise InputError("--server evaluates the server's own model: drop --llm and --retrieval-only")
+        if server and (llm or retrieval_only or drafts):
+            raise InputError("--server evaluates the server's own model: drop --llm, --retrieval-only, --drafts")
+        if drafts and len(llm or []) > 1:
+            raise InputError("--drafts re-checks one run's drafts: give at most one --llm")
+        recorded = None if drafts is None else load_drafts(drafts, suite)
         if retrieval_only:
             _eval_retrieval(settings, suite, k, report)
             return
@@ -299,7 +304,9 @@ def eval_cmd(
             pipeline = Pipeline.load(settings, embeddings=embedder, llm_spec=spec, prepare=prepare_index(settings))
             if not spec.startswith("fake:"):  # a scripted model has no cache, and a warm-up would use its replies
                 pipeline.warm_up()  # timings as a user of `rag serve` or `rag chat` sees them: prompt cache filled
-            run(spec, pipeline, ev.Scorer(ev.documents_of(pipeline), k, suite.case_citation_precision))
+            if recorded is not None:
+                pipeline = replaying(pipeline, recorded)
+            run(pipeline.model_name, pipeline, ev.Scorer(ev.documents_of(pipeline), k, suite.case_citation_precision))
             del pipeline
     except RagError as exc:
         _fail(exc)

@@ -113,11 +113,14 @@ def quote_messages(sentence: str, question: str) -> list[BaseMessage]:
     return [SystemMessage(QUOTE_SYSTEM), HumanMessage(turn)]
 
 
+QUESTION_LABEL = "\n\nQuestion: "  # between the sources and the question in the answer prompt
+
+
 def build_messages(question: str, passages: list[Passage], history: list[dict[str, str]]) -> list[BaseMessage]:
     """System prompt, then prior turns as chat messages, then the sources and the question."""
     messages: list[BaseMessage] = [SystemMessage(SYSTEM_PROMPT)]
     for turn in history:
         cls = HumanMessage if turn["role"] == "user" else AIMessage
         messages.append(cls(inert(turn["content"])))
-    messages.append(HumanMessage(f"{format_sources(passages)}\n\nQuestion: {inert(question)}"))
+    messages.append(HumanMessage(f"{format_sources(passages)}{QUESTION_LABEL}{inert(question)}"))
     return messages

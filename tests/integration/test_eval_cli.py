@@ -77,3 +77,22 @@ def test_bad_suite_exits_2(tmp_path):
     bad.write_text("- {id: x, question: q}\n")
     result = rag_eval(tmp_path, str(bad))
     assert result.returncode == 2 and "case x" in result.stderr
+
+
+def test_recorded_drafts_are_rechecked_with_the_same_outcomes(first_run):
+    # `--drafts` reads the first run's drafts back; retrieval, grounding, verification and quoting run
+    # again with the real model as checker, so nothing having changed, every outcome is the same.
+    project, suite, _ = first_run
+    again = rag_eval(project, str(suite), "--drafts", "out/results.jsonl", "--report", "again")
+    assert again.returncode == 0, again.stdout + again.stderr
+    first = [json.loads(x) for x in (project / "out" / "results.jsonl").read_text().splitlines()]
+    second = [json.loads(x) for x in (project / "again" / "results.jsonl").read_text().splitlines()]
+    assert [(x["id"], x["draft"], x["status"], x["answer"]) for x in second] == [
+        (x["id"], x["draft"], x["status"], x["answer"]) for x in first
+    ]
+    assert [x["citations"] for x in second] == [x["citations"] for x in first]
+    assert json.loads((project / "again" / "summary.json").read_text())["model"].endswith("(recorded drafts)")
+    other = project / "other.yaml"
+    other.write_text("- {id: new-case, question: \"Who is Nick Turley?\", expect: [head]}\n")
+    missing = rag_eval(project, str(other), "--drafts", "out/results.jsonl")
+    assert missing.returncode == 2 and "no recorded draft for 1 case(s)" in missing.stderr
