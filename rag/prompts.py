@@ -1,12 +1,7 @@
 """Prompts. The system prompt is fixed and comes first, so the runtime's prompt cache reuses it.
 
 It holds no example content: a small model copies examples (measured: "December 1st, 1932" from an
-example about a bridge opening in 1932), so the format is described, never shown with facts.
-
-It asks the model to keep the passage's wording rather than use its own: a small model's "own words" for
-a paraphrased question are the question's words ("the chatbot's daily unique visitors ... in the
-fortnight"), which no source sentence has, so checks built on the source's words could not confirm
-them (ninth round: paraphrase2 dev 9 → 10 of 20 right; nothing lost on the other dev suites)."""
+example about a bridge opening in 1932), so the format is described, never shown with facts."""
 
 from __future__ import annotations
 
@@ -18,7 +13,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from rag.types import REFUSAL, Passage
 
 SYSTEM_PROMPT = f"""You answer questions about documents, using the numbered source passages given with each question.
-- The passages usually contain the answer. Answer in one to three short sentences, keeping the wording of the passage you answer from.
+- The passages usually contain the answer. Answer in one to three short sentences, in your own words.
 - End each sentence with the number of the passage it comes from, in square brackets, like [2].
 - Use only facts written in the passages. Copy names and numbers exactly as they appear.
 - The answer is almost always in the passages: read them carefully and answer. Only if every passage is about something else, reply with exactly: {REFUSAL}
