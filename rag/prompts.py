@@ -47,31 +47,21 @@ def format_sources(passages: list[Passage]) -> str:
 # are chat turns, which the small model follows better than examples listed in the system prompt.
 # Chosen on the dev suites' recorded checks (42 claims, 12 of them false): with the question in the
 # check and P(yes) >= 0.8, 27 of 30 true claims kept and 11 of 12 false ones withdrawn; the previous
-# question-less prompt, read as a plain yes/no, kept all 30 but withdrew 2 of 12. Ninth round, on 67
-# later dev checks (16 false): two more worked examples, a figure given for another period and a
-# person given for a product's name, and the rule that an answer about something else is no: at 0.8,
-# true claims kept 46 → 47 of 51, false ones kept 6 → 4 of 16 (ROC AUC 0.904 → 0.906: the 1.5B
-# model's ceiling here; rewordings and averaging two prompts did no better).
+# question-less prompt, read as a plain yes/no, kept all 30 but withdrew 2 of 12.
 JUDGE_SYSTEM = (
     "You check answers against a source text. Reply with one word: yes if the source states this answer "
-    "to the question (same people, roles, figures, periods, direction), otherwise no. An answer about "
-    "something other than what is asked is no, even when the source says it."
+    "to the question (same people, roles, figures, periods, direction), otherwise no."
 )
-JUDGE_EXAMPLE_SOURCE = (
-    "Acme's CEO, Jane Roe, met Bolt founder Tim Poe in Paris last May. Bolt's sales passed Acme's. "
-    "Acme's profit rose 4% in spring and 9% in autumn, and its app, Zip, has 2 million users."
-)
+JUDGE_EXAMPLE_SOURCE = "Acme's CEO, Jane Roe, met Bolt founder Tim Poe in Paris last May. Bolt's sales passed Acme's."
 JUDGE_EXAMPLES = (  # (question, answer, verdict) about JUDGE_EXAMPLE_SOURCE
     ("Who runs Acme?", "Jane Roe.", "yes"),
     ("Who is Bolt's CEO?", "Tim Poe is Bolt's CEO.", "no"),  # a role the source gives another
     ("Whose sales did Bolt pass?", "Acme's sales passed Bolt's.", "no"),  # the other way round
-    ("How much did Acme's profit rise in autumn?", "4%.", "no"),  # a figure for another period
-    ("What is the name of Acme's app?", "Jane Roe.", "no"),  # a person for a product
     ("When did they meet?", "They met last May.", "yes"),
-    ("How many users does Zip have?", "Zip has 2 million users.", "yes"),
     ("Who founded Acme?", "Jane Roe founded Acme.", "no"),  # a relation the source does not state
+    ("Where did Jane Roe meet Tim Poe?", "In Paris, his home town.", "no"),  # an added detail
     ("What is Tim Poe's role at Acme?", "Tim Poe founded Bolt.", "no"),  # true, but not an answer
-    ("Which company did Tim Poe found?", "Bolt.", "yes"),
+    ("Which company did Tim Poe found?", "Tim Poe is the founder of Bolt.", "yes"),
 )
 
 
