@@ -268,8 +268,8 @@ def eval_cmd(
         suite = ev.load_suite(suite_file).tagged(tag or [])
         if server and (llm or retrieval_only or drafts):
             raise InputError("--server evaluates the server's own model: drop --llm, --retrieval-only, --drafts")
-        if drafts and len(llm or []) > 1:
-            raise InputError("--drafts re-checks one run's drafts: give at most one --llm")
+        if drafts and (retrieval_only or len(llm or []) > 1):
+            raise InputError("--drafts re-checks one run's drafts: drop --retrieval-only, give at most one --llm")
         recorded = None if drafts is None else load_drafts(drafts, suite)
         if retrieval_only:
             _eval_retrieval(settings, suite, k, report)

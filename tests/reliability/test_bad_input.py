@@ -312,10 +312,15 @@ def test_malformed_eval_suite_exits_2(tmp_path: Path, content: bytes, expected: 
         assert text in result.stderr
 
 
-def test_eval_server_with_retrieval_only_or_llm_is_refused_before_anything_runs(tmp_path):
+def test_eval_flags_that_do_not_go_together_are_refused_before_anything_runs(tmp_path):
     project = new_project(tmp_path)
     suite = project / "suite.yaml"
     suite.write_text("- id: a\n  question: Who is the head of ChatGPT?\n  expect: [Turley]\n")
-    for extra in (["--retrieval-only"], ["--llm", "local:qwen2.5-0.5b"]):
+    for extra in (["--retrieval-only"], ["--llm", "local:qwen2.5-0.5b"], ["--drafts", "results.jsonl"]):
         result = rag(project, "eval", str(suite), "--server", "http://127.0.0.1:9", *extra)
         assert result.returncode == 2 and "--server evaluates the server's own model" in result.stderr
+    for extra in (["--retrieval-only"], ["--llm", "fake:a", "--llm", "fake:b"]):
+        result = rag(project, "eval", str(suite), "--drafts", "results.jsonl", *extra)
+        assert result.returncode == 2 and "--drafts re-checks one run's drafts" in result.stderr
+    result = rag(project, "eval", str(suite), "--drafts", "results.jsonl")
+    assert result.returncode == 2 and "cannot read recorded drafts" in result.stderr
