@@ -90,17 +90,13 @@ def ingest_cmd(
             if p["pages"]:
                 ocr = f", {p['ocr_pages']} by OCR" if p["ocr_pages"] else ""
                 typer.echo(f"read {p['source']}: {p['pages']} pages{ocr} in {p['seconds']:.2f} s")
+        pages = report.pages_parsed
+        rate = f"; {pages} pages, {pages / report.seconds:.1f} pages/s" if pages else ""
         typer.echo(
             f"documents: {len(report.added)} added, {len(report.updated)} updated, "
             f"{len(report.unchanged)} unchanged, {len(report.removed)} removed, {len(report.skipped)} skipped\n"
             f"chunks: {report.chunks_embedded} embedded, {report.chunks_deleted} deleted, "
-            f"{report.chunks_total} in the index ({report.seconds:.2f} s"
-            + (
-                f"; {report.pages_parsed} pages, {report.pages_parsed / report.seconds:.1f} pages/s"
-                if report.pages_parsed
-                else ""
-            )
-            + ")"
+            f"{report.chunks_total} in the index ({report.seconds:.2f} s{rate})"
         )
     if report.chunks_total == 0:
         from ingest.loaders import describe_supported
@@ -108,8 +104,7 @@ def ingest_cmd(
         typer.secho(
             f"warning: the index is empty: no document with text ({describe_supported()}) was found. Add documents to "
             f"{paths[0] if paths else settings.corpus_dir} and run: rag ingest",
-            fg=typer.colors.YELLOW,
-            err=True,
+            fg=typer.colors.YELLOW, err=True,
         )
 
 
