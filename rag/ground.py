@@ -19,6 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.derive import asks_for_computation, derivable, numeric
+from rag.parts import question_parts
 from rag.text import (
     NUMBER,
     content_words,
@@ -167,7 +168,7 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
         return Grounded(Status.DECLINED)
     if not sentences or not passages:
         return Grounded(Status.UNSUPPORTED)
-    if QUANTITY_QUESTION.search(question) and not NUMBER.search(strip_markers(draft)):
+    if all(QUANTITY_QUESTION.search(p) for p in question_parts(question)) and not NUMBER.search(strip_markers(draft)):
         return Grounded(Status.UNSUPPORTED)  # "how much" answered without any figure is not an answer
     parsed = [parse_markers(s) for s in sentences]
     claims = [c for c, _ in parsed]

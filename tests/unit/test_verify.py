@@ -6,11 +6,12 @@ from dataclasses import replace
 
 import pytest
 
+from rag.asks import Kind, gives_kind, question_kind
 from rag.derive import asks_for_computation, derivable
 from rag.ground import Grounded, ground
 from rag.judge import Verdict
 from rag.types import Sentence, Status
-from rag.verify import Kind, copies, gives_kind, question_kind, verify
+from rag.verify import copies, verify
 from tests.unit.helpers import WORLD_DOC, BowEvidence, bow_embed, passages_from
 
 DOC = WORLD_DOC
@@ -164,7 +165,7 @@ def test_derivable_arithmetic():
 
 
 def test_the_question_period_must_be_the_cited_one():
-    from rag.verify import covers_periods, periods
+    from rag.asks import covers_periods, periods
 
     assert periods("How many people use it weekly, and in 2022?") == {"every week", "2022"}
     week = "Over 800 million people chat with it every week."
@@ -181,8 +182,11 @@ def test_a_two_part_question_may_be_answered_across_sentences(world):
     draft = "Sarah Friar is OpenAI's CFO [1]. Gemini had 650 million monthly active users by October [3]."
     result, _ = checked(draft, question, world)
     assert result.status is Status.ANSWERED and len(result.sentences) == 2
+    # One part answered stands on its own (the pipeline then tries the other part by itself).
     only_one, _ = checked("Sarah Friar is OpenAI's CFO [1].", question, world)
-    assert only_one.status is Status.UNSUPPORTED  # Gemini, asked about, is nowhere in what is cited
+    assert only_one.status is Status.ANSWERED and [s.text for s in only_one.sentences] == [
+        "Sarah Friar is OpenAI's CFO."
+    ]
 
 
 ATTRIBUTED_DOC = (
@@ -323,10 +327,40 @@ def test_the_direction_is_read_in_the_cited_sentence_itself_even_when_it_refers_
 
 
 def test_ai_names_a_field_not_a_subject_the_cited_sentence_must_repeat(world):
-    from rag.verify import question_names
+    from rag.asks import question_names
 
     question = "By October, how many monthly active users did the AI assistant Gemini have?"
     assert question_names(question, DOC) == [("gemini",)]
     assert question_names("How did OpenAI's AI chatbot do?", DOC) == [("openai",)]
     result, _ = checked("By October, Gemini had 650 million monthly active users [3].", question, world)
     assert result.status is Status.ANSWERED and "650 million" in result.text
+
+
+def test_each_part_of_a_two_part_question_is_answered_on_its_own(world):
+    question = "Who is OpenAI's CFO, and how many monthly active users did Gemini have in October?"
+    both, _ = checked(
+        "Sarah Friar is OpenAI's CFO [1]. Gemini had 650 million monthly active users in October [3].", question, world
+    )
+    assert both.status is Status.ANSWERED and len(both.sentences) == 2
+    # The second sentence gives no figure: it alone is withdrawn, the first still answers its part.
+    part, checks = checked("Sarah Friar is OpenAI's CFO [1]. Gemini kept growing in October [3].", question, world)
+    assert [s.text for s in part.sentences] == ["Sarah Friar is OpenAI's CFO."]
+    assert checks[1].rule.startswith("no sentence gives the figure asked for about gemini")
+    neither, _ = checked("OpenAI backed guarantees [1]. Gemini kept growing in October [3].", question, world)
+    assert neither.status is Status.UNSUPPORTED
+
+
+def test_the_model_judges_a_claim_against_the_part_it_answers(world):
+    asked: list[tuple[str, str]] = []
+
+    def judge(source: str, question: str, claim: str) -> Verdict:
+        asked.append((claim, question))
+        return Verdict(True, 0.9)
+
+    question = "Who is OpenAI's CFO, and how many monthly active users did Gemini have in October?"
+    checked("Friar is the finance chief at OpenAI [1]. Gemini reached 650 million monthly users [3].", question,
+            world, judge)
+    assert asked == [
+        ("Friar is the finance chief at OpenAI.", "Who is OpenAI's CFO"),
+        ("Gemini reached 650 million monthly users.", "how many monthly active users did Gemini have in October?"),
+    ]

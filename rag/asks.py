@@ -1,0 +1,187 @@
+"""What a question asks: the kind of answer it wants (a name, a figure, a date), its subject, the
+periods it speaks of, and the source it attributes the fact to; and whether a sentence gives that
+kind. Verification (``rag.verify``) checks an answer against these, part by part for a question that
+asks two things (``rag.parts``).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from rag.text import MONTHS, NUMBER, TOKEN, WORD, figures, names
+
+NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+    "hundred hundreds thousand thousands million millions billion billions trillion half double "
+    "twice".split()
+)
+# Nationality and regional adjectives: in a run with the question's own subject ("the Chinese DeepSeek
+# team" asked who founded DeepSeek) they describe that subject; they never name someone else.
+DEMONYMS = frozenset(
+    "african american arab asian australian brazilian british canadian chinese dutch european french german "
+    "indian irish israeli italian japanese korean mexican nordic russian saudi spanish swedish swiss taiwanese "
+    "turkish ukrainian western eastern".split()
+)
+# Capitalised words that name a field, not anyone in it: "leading AI models" asks about models, and an
+# article need not repeat "AI" in the sentence that answers.
+GENERIC_NAMES = frozenset({("ai",)})
+DATE_WORDS = MONTHS | frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow week weeks "
+    "month months year years ago since until beginning end early late next last recently".split()
+)
+
+
+class Kind(StrEnum):
+    """What kind of answer a question asks for."""
+
+    NAME = "name"  # who / which company / what publication ...
+    FIGURE = "figure"  # how many / how much / what percentage ...
+    DATE = "date"  # when / what date / since when ...
+    OTHER = "other"  # why, what is, how ... (no lexical expectation)
+
+
+QUESTION_KINDS = (
+    (Kind.FIGURE, re.compile(
+        r"\b(how (much|many|large|big|long|far|fast|high|low)|by (how much|what (percentage|factor|amount)))\b|"
+        r"\bwhat\b[^?]{0,40}?\b(percentage|share|number|amount|proportion|portion|rate|size|count|"
+        r"valuation|revenue|price|cost|market cap\w*|figure)\b",
+        re.I,
+    )),
+    (Kind.DATE, re.compile(r"^\s*(since )?when\b|\b(what|which) (date|day|year|month|time)\b|\bsince when\b", re.I)),
+    (Kind.NAME, re.compile(
+        r"^\s*(who|whom|whose)\b|\b(which|what) (company|companies|firm|publication|outlet|newspaper|media|"
+        r"person|people|executive|organi[sz]ation|bank|startup|model|product|team|app|browser|partner)\b",
+        re.I,
+    )),
+)  # fmt: skip
+
+
+ATTRIBUTION = re.compile(
+    r"(?i:\b(?:according to|as per|per|citing|reported by|data from|figures from|numbers from)\s+(?:the\s+)?)"
+    r"((?:[A-Z][\w'’&.-]*(?:\s+|(?=[,?.;:])|$))+)"
+)
+
+
+def attributed(question: str) -> list[tuple[str, ...]]:
+    """The names a question gives as the source of the fact it asks about ("According to Apptopia, ...",
+    "per Reuters"): who reported it, not what it is about."""
+    return [n for m in ATTRIBUTION.finditer(question) for n in names(m.group(1))]
+
+
+def question_names(question: str, around: str) -> list[tuple[str, ...]]:
+    """The names of ``question``. Its first word is capitalised by position ("Measured against ...",
+    "Put bluntly, ..."): it counts as a name only when possessive ("Google's ...") or when ``around``
+    (the text around what the answer cites) has it too, capitalised as written ("put it more
+    directly" does not make "Put" a name)."""
+    found = [run for run in names(question) if run not in GENERIC_NAMES]
+    first = TOKEN.match(question.strip())  # a possessive token ("google's") is never its name ("google")
+    if not found or first is None or found[0][0] != first.group(0).lower():
+        return found
+    if re.search(rf"(?<![\w'’-]){re.escape(first.group(0))}(?![\w-])", around):
+        return found
+    return ([found[0][1:]] if len(found[0]) > 1 else []) + found[1:]
+
+
+def question_kind(question: str) -> Kind:
+    """The kind of answer ``question`` asks for (``OTHER`` when it does not say)."""
+    for kind, pattern in QUESTION_KINDS:
+        if pattern.search(question):
+            return kind
+    return Kind.OTHER
+
+
+def name_words(text: str) -> set[str]:
+    """The words of ``text``'s names, lower-cased."""
+    return {word for run in names(text) for word in run}
+
+
+VERSION = re.compile(r"([A-Za-z]+)([- ]?)(\d+(?:\.\d+)*)")  # GPT-5.1, Opus 4.5, V3.2
+
+
+def quantities(text: str) -> set[str]:
+    """The figures of ``text`` that are amounts, not part of a name or version: a number joined to a
+    word ("GPT-5.1", "V3") or following a name ("Claude Opus 4.5") is a version."""
+    named = name_words(text)
+    versions = {m.group(3) for m in VERSION.finditer(text) if m.group(2) != " " or m.group(1).lower() in named}
+    return {f for f in figures(text) if f[:1].isdigit() and f not in versions}
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in WORD.findall(text)}
+
+
+# A question that asks for a share wants a proportion back, not a count of users or dollars.
+ASKS_SHARE = re.compile(
+    r"\b(what|which)\s+(percentage|percent|share|proportion|fraction|portion)\b|\bpercentage points?\b|"
+    r"\bby what percent(age)?\b|\bhow many percent\b",
+    re.IGNORECASE,
+)
+FRACTION_WORDS = frozenset("half halves third thirds quarter quarters fifth fifths tenth tenths majority".split())
+PROPORTION = re.compile(
+    r"%|\bper ?cent\b|\bpercentage points?\b|\b(half|halves|thirds?|quarters?|fifths?|tenths?|majority)\b|"
+    r"\bone in \w+\b",
+    re.IGNORECASE,
+)
+
+
+def gives_kind(claim: str, kind: Kind, question: str) -> bool:
+    """Whether ``claim`` contains an answer of ``kind`` that the question did not already contain (for a
+    share, a proportion: "650 million users" does not say what share of usage that is)."""
+    if kind is Kind.FIGURE:
+        fresh = _words(claim) - _words(question)
+        if ASKS_SHARE.search(question):
+            if not PROPORTION.search(claim):
+                return False
+            fresh -= {"percent", "percentage", "points"}  # the unit alone is no figure
+            return bool(quantities(claim) - figures(question)) or bool(fresh & (NUMBER_WORDS | FRACTION_WORDS))
+        return bool(quantities(claim) - figures(question)) or bool(fresh & NUMBER_WORDS)
+    if kind is Kind.DATE:
+        words = {w.lower() for w in WORD.findall(claim)}
+        return bool(NUMBER.search(claim)) or bool(words & DATE_WORDS)
+    if kind is Kind.NAME:
+        return bool(new_names(claim, question))
+    return True
+
+
+def new_names(claim: str, question: str) -> set[str]:
+    """The name words of ``claim`` that the question does not already contain: the names it answers
+    with. A name run that holds the question's subject is that subject, however described: a
+    nationality beside it ("the Chinese DeepSeek team") names nobody new."""
+    asked = name_words(question)
+    found: set[str] = set()
+    for run in names(claim):
+        fresh = set(run) - asked
+        found |= fresh - DEMONYMS if len(fresh) < len(run) else fresh
+    return found
+
+
+PERIOD = re.compile(
+    r"\b(every|each|per|this|next|last|past|previous|coming)\s+(day|week|month|quarter|year)s?\b|"
+    r"\b(daily|weekly|monthly|quarterly|yearly|annually|annual)\b|\b(1[89]\d\d|20\d\d)\b",
+    re.IGNORECASE,
+)
+ADVERB_UNITS = {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter", "yearly": "year"}
+SAME_MODIFIER = {"each": "every", "per": "every", "past": "last", "previous": "last"}
+
+
+def periods(text: str) -> set[str]:
+    """The periods ``text`` speaks of, normalised: "every week" = "weekly", "past month" = "last month",
+    and years ("2022"); month names are figures already."""
+    found = set()
+    for m in PERIOD.finditer(text):
+        modifier, unit, adverb, year = (g.lower() if g else g for g in m.groups())
+        if year:
+            found.add(year)
+        elif adverb:
+            found.add(f"every {ADVERB_UNITS.get(adverb, 'year')}")
+        else:
+            found.add(f"{SAME_MODIFIER.get(modifier, modifier)} {unit}")
+    return found
+
+
+def covers_periods(question: str, source: str) -> bool:
+    """Whether every period the question asks about ("every month", "next year", "2024") is one the
+    cited text speaks of: "800 million every week" does not answer "how many every month"."""
+    wanted = periods(question)
+    return wanted <= periods(source)

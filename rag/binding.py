@@ -1,0 +1,224 @@
+"""Figure binding: a figure that a claim shares with the sentence it cites must keep the place it has
+there. A sentence with several figures gives each its own period, measure and role ("350 million in
+March ..., 650 million by October"; "70% of assistant usage and 10% of search"; "jumped to 650
+million", a level, not "grew by" it, a change), and a small model answering from it readily moves a
+figure onto its neighbour's. Every word of such a claim is in its source, so grounding passes it and
+the yes/no check scores it like a true one; the order of the source's words settles it.
+
+Three bindings of figures are read, each only where the source spells it out:
+- **period**: in a sentence with as many figures as months or years, the n-th figure belongs to the
+  n-th period ("In March ... 350 million, but by October ... 650 million");
+- **measure**: a percentage belongs to the words of its "of" phrase ("70% of global AI assistant usage");
+- **role**: a figure after "by", "up" or "down" is a change; after "to" or "from", a level.
+A claim that moves a figure to a period or measure its source binds to *another* figure, or gives a
+level as a change (or the reverse), is withdrawn. A claim that states no period or measure of its own
+answers the question's ("How many ... in March?" "650 million").
+
+Roles are bound the same way: "Who is the CEO of Meta?" is not answered by a sentence that makes
+someone "CEO of Instacart" with Meta named beside it (a swap the yes/no check let through as a quote).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.parts import asked_part
+from rag.text import MONTHS, NUMBER, STOPWORDS, TOKEN, stem
+
+YEAR = re.compile(r"(19|20)\d\d")
+HEDGES = frozenset(
+    "$ € £ about around nearly almost over under approximately roughly some just only more less fewer than".split()
+)
+CHANGE, LEVEL = "change", "level"
+ROLE_WORDS = {"by": CHANGE, "up": CHANGE, "down": CHANGE, "to": LEVEL, "from": LEVEL}
+PROPORTION = frozenset("% percent per cent".split())
+PART_WORDS = frozenset("percentage percent share portion proportion fraction part".split())
+# Where a measure's "of" phrase ends: a clause or another figure begins.
+PHRASE_ENDS = frozenset(
+    "and or but while whereas than is was are were has had have do does did which that who in on for by to "
+    "from with at as".split()
+)
+FUNCTION_WORDS = STOPWORDS | HEDGES | ROLE_WORDS.keys()
+ASKS_CHANGE = re.compile(r"\bby how (much|many)\b|\bby what (percentage|amount|factor)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Figure:
+    value: str  # "650", "22.5"
+    at: int  # token index
+
+
+def _tokens(text: str) -> list[str]:
+    return TOKEN.findall(text)
+
+
+def _amounts(tokens: list[str]) -> list[_Figure]:
+    """The figures among ``tokens`` that are amounts: not a year, a version ("Gemini 3") or a day ("March 1")."""
+    found = []
+    for i, token in enumerate(tokens):
+        if not NUMBER.fullmatch(token) or YEAR.fullmatch(token):
+            continue
+        before = tokens[i - 1] if i else ""
+        if before[:1].isupper() and (before.lower() in MONTHS or before.lower() not in FUNCTION_WORDS):
+            continue  # a version ("Gemini 3") or a day ("March 1"); not "By 650 million"
+        found.append(_Figure(token.replace(",", ""), i))
+    return found
+
+
+def _periods(tokens: list[str]) -> list[str]:
+    """The months (capitalised) and years of ``tokens``, in order."""
+    return [
+        t.lower() for t in tokens if (t[:1].isupper() and t.lower() in MONTHS) or YEAR.fullmatch(t)
+    ]
+
+
+def _by_period(tokens: list[str]) -> dict[str, set[str]]:
+    """The periods of each figure, where a sentence gives as many figures as periods: the n-th figure
+    belongs to the n-th period."""
+    amounts, periods = _amounts(tokens), _periods(tokens)
+    if len(amounts) != len(periods):
+        return {}
+    paired: dict[str, set[str]] = {}
+    for figure, period in zip(amounts, periods, strict=True):
+        paired.setdefault(figure.value, set()).add(period)
+    return paired
+
+
+def _role(tokens: list[str], at: int) -> str | None:
+    i = at - 1
+    while i >= 0 and tokens[i].lower() in HEDGES:
+        i -= 1
+    return ROLE_WORDS.get(tokens[i].lower()) if i >= 0 else None
+
+
+def _phrase(tokens: list[str], start: int) -> set[str]:
+    """The stemmed content words from ``start`` to where the phrase ends."""
+    words: set[str] = set()
+    for token in tokens[start:]:
+        lowered = token.lower()
+        if lowered in PHRASE_ENDS or NUMBER.fullmatch(token) or not token[:1].isalnum():
+            break
+        words |= {stem(part) for part in lowered.split("-") if part and part not in STOPWORDS}
+    return words
+
+
+def _measure(tokens: list[str], at: int) -> set[str]:
+    """The words of a percentage's "of" phrase ("70% of global AI assistant usage")."""
+    i = at + 1
+    if i < len(tokens) and tokens[i].lower() in PROPORTION:
+        i += 2 if tokens[i].lower() == "per" else 1
+        if i < len(tokens) and tokens[i].lower() == "of":
+            return _phrase(tokens, i + 1)
+    return set()
+
+
+def _asked_measure(question: str) -> set[str]:
+    """The measure a question asks a share of ("What portion of worldwide web-search activity ...")."""
+    tokens = _tokens(question)
+    for i, token in enumerate(tokens[:-1]):
+        if token.lower() in PART_WORDS and tokens[i + 1].lower() == "of":
+            return _phrase(tokens, i + 2)
+    return set()
+
+
+def _conflict(claim: list[str], question: str, figure: _Figure, count: int, source: list[str]) -> str | None:
+    """Why ``figure`` of the claim stands somewhere other than in ``source`` (None when it does not)."""
+    occurrences = [f for f in _amounts(source) if f.value == figure.value]
+    by_period = _by_period(source)
+    if figure.value in by_period:
+        own = _by_period(claim).get(figure.value, set())
+        stated = own or (set(_periods(claim)) if count == 1 else set())
+        stated = stated or (set(_periods(_tokens(question))) if count == 1 else set())
+        others = set().union(*(p for v, p in by_period.items() if v != figure.value))
+        if stated and not stated & by_period[figure.value] and stated & others:
+            given, there = "/".join(sorted(stated)), "/".join(sorted(by_period[figure.value]))
+            return f"{figure.value} is given for {there} in the cited sentence, not {given}"
+    measure = _measure(claim, figure.at) or (_asked_measure(question) if count == 1 else set())
+    owns = [_measure(source, f.at) for f in occurrences]
+    others = set().union(*(_measure(source, f.at) for f in _amounts(source) if f.value != figure.value))
+    owns = [own - others for own in owns]  # "market" in "45% of the storage market and 12% of the email market"
+    if measure and all(owns) and not any(measure & own for own in owns) and measure & (others - set().union(*owns)):
+        return f"{figure.value}% is the share of {' '.join(sorted(owns[0]))} in the cited sentence"
+    role = _role(claim, figure.at) or (CHANGE if count == 1 and ASKS_CHANGE.search(question) else None)
+    roles = {_role(source, f.at) for f in occurrences} - {None}
+    if role and roles and role not in roles:
+        return f"{figure.value} is a {roles.pop()} in the cited sentence, given as a {role}"
+    return None
+
+
+def misbound(claim: str, question: str, sources: Sequence[str]) -> str | None:
+    """Why ``claim`` puts a figure of the sentences it cites in another figure's place, or answers a
+    question about a role at one organisation from sentences giving that role at another; None when
+    it does neither. A figure counts as misplaced only when no cited sentence that has it binds it as
+    the claim does."""
+    question = asked_part(question, claim)
+    tokens = _tokens(claim)
+    amounts = _amounts(tokens)
+    for figure in amounts:
+        having = [s for s in map(_tokens, sources) if any(f.value == figure.value for f in _amounts(s))]
+        reasons = [_conflict(tokens, question, figure, len(amounts), s) for s in having]
+        if reasons and all(reasons):
+            return reasons[0]
+    return role_elsewhere(question, sources)
+
+
+# Roles a person holds at an organisation; "the CEO of Meta" is answered only by a sentence that
+# gives Meta's CEO, not Instacart's with Meta named beside it.
+ROLES = frozenset(
+    "ceo cfo cto coo president chairman chairwoman chair founder co-founder cofounder head editor director "
+    "boss chief leader owner".split()
+)
+LINKS = frozenset({"of", "at"})
+
+
+def _org_after(tokens: list[str], i: int) -> tuple[str, ...]:
+    """The name run starting at ``i`` (an article skipped), stopping at a possessive or a non-name."""
+    if i < len(tokens) and tokens[i].lower() == "the":
+        i += 1
+    run: list[str] = []
+    while i < len(tokens) and tokens[i][:1].isupper() and tokens[i].lower() not in STOPWORDS | ROLES:
+        run.append(re.sub(r"['’]s$", "", tokens[i]).lower())
+        if run[-1] != tokens[i].lower():
+            break
+        i += 1
+    return tuple(run)
+
+
+def _org_before(tokens: list[str], i: int) -> tuple[str, ...]:
+    """The name run ending just before ``i`` ("OpenAI's CFO", "Google CEO")."""
+    run: list[str] = []
+    while i > 0 and tokens[i - 1][:1].isupper() and tokens[i - 1].lower() not in STOPWORDS | ROLES:
+        word = re.sub(r"['’]s$", "", tokens[i - 1]).lower()
+        if run and word != tokens[i - 1].lower():
+            break  # "Meta's" ends the run it is part of, not the one after it
+        run.insert(0, word)
+        i -= 1
+    return tuple(run)
+
+
+def roles(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The (role, organisation) pairs ``text`` states: "CEO of Instacart", "OpenAI's CFO", "Google CEO"."""
+    tokens = _tokens(text)
+    found = []
+    for i, token in enumerate(tokens):
+        lowered = token.lower()
+        role = lowered if lowered in ROLES else lowered[:-1] if lowered.endswith("s") and lowered[:-1] in ROLES else ""
+        if not role:
+            continue
+        linked = i + 1 < len(tokens) and tokens[i + 1].lower() in LINKS
+        org = _org_after(tokens, i + 2) if linked else _org_before(tokens, i)  # "was Jane Roe CEO of ...": hers
+        if org:
+            found.append((role, org))
+    return found
+
+
+def role_elsewhere(question: str, sources: Sequence[str]) -> str | None:
+    """Why the sentences cited do not give the role the question asks about at the organisation it
+    names, when they give that role at another one ("CEO of Instacart" for "Who is the CEO of Meta?")."""
+    for role, org in roles(question)[:1]:
+        held = [o for s in sources for r, o in roles(s) if r == role]
+        if held and not any(set(o) & set(org) for o in held):
+            return f"the cited sentence gives the {role} of {' '.join(held[0])}, not of {' '.join(org)}"
+    return None

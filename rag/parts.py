@@ -1,0 +1,56 @@
+"""Questions that ask two things at once: "When did X happen, and who announced it?", "Who leads X?
+What did she do before?", "Name the model and say what it beat."
+
+Each part is answered (or not) on its own: a claim answers the part it shares the most words with, a
+check that binds figures to a question's period reads only that part, and a part that no checked
+sentence answers is tried on its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.asks import question_names
+from rag.text import WORD, content_words, refers_back
+
+# Where a question asks a second thing: another question after "?" or ";", "and" (or "as well as",
+# "plus") before a question word, or "and" before an imperative ("Name ... and say ...").
+SECOND_QUESTION = re.compile(
+    r"(?<=[?;])\s+|,?\s+(?:and|as well as|plus)\s+"
+    r"(?=(?:(?:by|in|on|at|for|from|to|with|since|until|of)\s+)?(?:how|what|when|who|whom|whose|which|where|why)\b)|"
+    r",?\s+and\s+(?=(?:say|tell|explain|name|give|state|describe|list|identify)\b)",
+    re.IGNORECASE,
+)
+MIN_SHARED = 2  # content words a sentence shares with a part to count as taking it up
+MIN_PART_WORDS = 3  # a shorter "part" is no question of its own ("Which company and which division ...")
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions ``question`` asks, in order (one, the whole question, when it asks one thing)."""
+    parts = [p.strip() for p in SECOND_QUESTION.split(question.strip()) if p and p.strip()]
+    if len(parts) < 2 or any(len(WORD.findall(p)) < MIN_PART_WORDS for p in parts):
+        return [question]
+    return parts
+
+
+def asked_part(question: str, claim: str) -> str:
+    """The part of ``question`` that ``claim`` answers: the whole of a one-part question; of a two-part
+    one, the part sharing the most words with the claim ("" when no part shares more than another)."""
+    parts = question_parts(question)
+    if len(parts) < 2:
+        return question
+    words = content_words(claim)
+    shared = sorted(((len(words & content_words(p)), p) for p in parts), key=lambda t: t[0], reverse=True)
+    return shared[0][1] if shared[0][0] > shared[1][0] else ""
+
+
+def on_its_own(question: str, part: str) -> str:
+    """``part`` as a question of its own: one that points back ("Which division was she made CEO
+    of?") is prefixed with the first name the question gives before it ("Fidji Simo: which ...")."""
+    if not refers_back(part) or (at := question.find(part)) <= 0:
+        return part
+    earlier = question[:at]
+    for run in question_names(earlier, earlier):
+        if m := re.search(r"\W+".join(map(re.escape, run)), earlier, re.IGNORECASE):
+            return f"{m.group(0)}: {part[:1].lower()}{part[1:]}"
+    return part

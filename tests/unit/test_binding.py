@@ -1,0 +1,179 @@
+"""Figure binding: a claim may not move a figure of its cited sentence onto another figure's period,
+measure or role (hand-made sentences, no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.binding import misbound, roles
+from rag.ground import ground
+from rag.parts import asked_part
+from rag.types import Status
+from rag.verify import verify
+from tests.unit.helpers import BowEvidence, bow_embed, passages_from
+
+PERIODS = "In January, Acme employed only 120 engineers, but by June the team had grown to 310."
+MEASURES = "Zeta now holds 45% of the cloud storage market and 12% of the email market."
+ROLES = "Quarterly revenue rose by 8% to $40 million, the company said."
+
+
+@pytest.mark.parametrize(
+    ("claim", "question"),
+    [
+        ("Acme employed 310 engineers in January.", "How many engineers did Acme employ?"),
+        ("310 engineers.", "How many engineers did Acme employ in January?"),
+        ("Acme employed 120 engineers in June.", "How big was the team?"),
+        ("Acme employed 310 engineers in January and March.", "How many engineers?"),
+        ("About 310 engineers worked at Acme in January.", "How many engineers?"),  # "About" is no name
+    ],
+)
+def test_a_figure_moved_to_another_period_is_misbound(claim, question):
+    assert misbound(claim, question, [PERIODS]) is not None
+
+
+@pytest.mark.parametrize(
+    ("claim", "question"),
+    [
+        ("Acme employed 310 engineers in June.", "How many engineers did Acme employ?"),
+        ("310 engineers.", "How many engineers did Acme employ in June?"),
+        ("The team grew from 120 engineers in January to 310 in June.", "How did the team grow?"),
+        ("The team had 310 engineers in June, up from 120 in January.", "How did the team grow?"),
+        ("Acme employed 310 engineers.", "How many engineers does Acme employ now?"),
+        ("Between January and June the team reached 310.", "How many engineers by June?"),  # two periods, one figure
+        ("Acme employed 310 engineers in 2023.", "How many engineers?"),  # a period the sentence does not pair
+    ],
+)
+def test_a_figure_kept_with_its_own_period_is_not(claim, question):
+    assert misbound(claim, question, [PERIODS]) is None
+
+
+def test_periods_are_paired_only_when_the_sentence_pairs_them_one_to_one():
+    # Two figures, one period: which figure the month belongs to is not written, so nothing is read.
+    source = "By June the team had 310 engineers and 45 designers."
+    assert misbound("The team had 45 engineers in June.", "", [source]) is None
+    assert misbound("Acme employed 310 engineers in January.", "", [source]) is None
+
+
+def test_days_years_and_versions_are_not_amounts():
+    source = "On March 3, 2024, Zeta 2 had 50 users, and on May 9, 2025, it had 900."
+    # 50 ↔ March/2024 and 900 ↔ May/2025 would need as many figures as periods: two figures, four periods.
+    assert misbound("Zeta 2 had 900 users in March.", "", [source]) is None
+    source = "Zeta 2 had 50 users in March and 900 in May."
+    assert misbound("Zeta 2 had 900 users in March.", "", [source]) is not None
+    assert misbound("Zeta 2 had 50 users in March.", "", [source]) is None
+    source = "Zeta had 50 users in March and 900 by May 9."  # "May" is also a modal verb; "9" is still a day
+    assert misbound("Zeta had 900 users in March.", "", [source]) is not None
+
+
+def test_a_figure_the_sentence_gives_twice_keeps_both_its_periods():
+    source = "Acme had 120 engineers in January, 310 in June and 120 again in December."
+    assert misbound("Acme had 120 engineers in January.", "", [source]) is None
+    assert misbound("Acme had 120 engineers in December.", "", [source]) is None
+    assert misbound("Acme had 120 engineers in June.", "", [source]) is not None
+
+
+@pytest.mark.parametrize(
+    ("claim", "question", "wrong"),
+    [
+        ("Zeta holds 45% of the email market.", "What share of the email market does Zeta hold?", True),
+        ("45%.", "What share of the email market does Zeta hold?", True),
+        ("45 percent of email.", "How big is Zeta in email?", True),
+        ("Zeta holds 12% of the email market.", "What share of the email market does Zeta hold?", False),
+        ("12%.", "What share of the email market does Zeta hold?", False),
+        ("Zeta holds 45% of cloud storage.", "What share of cloud storage does Zeta hold?", False),
+        ("Zeta holds 45% of the storage business.", "What share?", False),  # paraphrased, still its own
+        ("Zeta holds 45% of the online backup business.", "What share?", False),  # neither phrase: not read
+        ("Zeta holds 45% of the email market and leads cloud storage.", "What share?", True),  # the phrase ends
+        ("45 per cent of the email market.", "What about email?", True),
+        ("45%.", "Leaving aside the success of its email arm, what share of cloud storage does Zeta hold?", False),
+    ],
+)
+def test_a_percentage_keeps_the_measure_of_its_of_phrase(claim, question, wrong):
+    assert (misbound(claim, question, [MEASURES]) is not None) is wrong
+
+
+@pytest.mark.parametrize(
+    ("claim", "question", "wrong"),
+    [
+        ("Revenue rose by $40 million.", "How much did revenue rise?", True),
+        ("$40 million.", "By how much did quarterly revenue rise?", True),
+        ("Revenue rose to 8%.", "What happened to revenue?", True),
+        ("Revenue rose by 8%.", "By how much did revenue rise?", False),
+        ("8%.", "By how much did quarterly revenue rise?", False),
+        ("Revenue rose by more than 8%, to $40 million.", "How did revenue change?", False),
+        ("Quarterly revenue reached $40 million.", "What was quarterly revenue?", False),  # no role written
+    ],
+)
+def test_a_change_is_not_given_as_a_level_nor_a_level_as_a_change(claim, question, wrong):
+    assert (misbound(claim, question, [ROLES]) is not None) is wrong
+
+
+def test_up_and_down_mark_a_change_too():
+    source = "Unit sales fell to 700, down 30 from a year earlier."
+    assert misbound("Unit sales fell to 30.", "", [source]) is not None
+    assert misbound("Unit sales fell by 700.", "", [source]) is not None
+    assert misbound("Unit sales were down 30.", "", [source]) is None
+
+
+def test_a_figure_bound_as_the_claim_binds_it_in_any_cited_sentence_is_kept():
+    other = "Acme employed 310 engineers in January of the following year."
+    assert misbound("Acme employed 310 engineers in January.", "", [PERIODS]) is not None
+    assert misbound("Acme employed 310 engineers in January.", "", [PERIODS, other]) is None
+
+
+def test_verification_withdraws_a_misbound_claim_and_names_the_period():
+    doc = f"Acme is a robotics firm based in Oslo. {PERIODS}\n"
+    passages, chunks = passages_from(doc, [[1]])
+    evidence = BowEvidence(chunks)
+    question = "How many engineers did Acme employ in January?"
+    grounded = ground("Acme employed 310 engineers in January [1].", passages, bow_embed, evidence, question)
+    assert grounded.status is Status.ANSWERED  # every figure and name is in the cited sentence
+    result, checks = verify(question, grounded, evidence)
+    assert result.status is Status.UNSUPPORTED
+    assert checks[0].rule == "310 is given for june in the cited sentence, not january"
+    result, _ = verify(question, ground("Acme employed 120 engineers in January [1].", passages, bow_embed, evidence,
+                                        question), evidence)
+    assert result.status is Status.ANSWERED
+
+
+def test_a_two_part_question_lends_a_claim_only_the_part_it_answers():
+    question = "By how much did revenue rise, and how many engineers did Acme have in June?"
+    assert asked_part(question, "Acme had 310 engineers in June.") == "how many engineers did Acme have in June?"
+    assert asked_part(question, "310.") == ""  # answers either part: neither is lent
+    assert asked_part("How many engineers in June?", "310.") == "How many engineers in June?"
+    source = "Revenue rose by 8% while the team grew to 310 engineers."
+    assert misbound("Acme had 310 engineers.", question, [source]) is None  # "by how much" asks the other part
+    assert misbound("Acme had 310 engineers.", "By how much did the team grow?", [source]) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("He later served as CEO of Instacart.", [("ceo", ("instacart",))]),
+        ("Acme CEO Jane Roe said so.", [("ceo", ("acme",))]),
+        ("Jane Roe, Acme's CFO, said so.", [("cfo", ("acme",))]),
+        ("Who are the founders of the Zeta Group?", [("founder", ("zeta", "group"))]),
+        ("She is the head of developer relations at Acme.", []),  # the role is of relations, not of Acme
+        ("The company's CEO resigned.", []),  # no name: nothing to compare with
+        ("Who is the boss at Zeta?", [("boss", ("zeta",))]),
+        ("He is CEO of Acme's Zeta Labs.", [("ceo", ("acme",))]),  # a possessive ends the name
+        ("Orbit's Zeta CEO spoke.", [("ceo", ("zeta",))]),
+        ("The CEO resigned.", []),
+        ("Which firm was Jane Roe CEO of before that?", []),  # the name before a linked role holds it
+    ],
+)
+def test_roles_read_the_organisation_a_role_is_held_at(text, expected):
+    assert roles(text) == expected
+
+
+def test_a_role_at_another_organisation_does_not_answer_for_the_one_asked():
+    source = "Before joining Acme, she led sales at Zeta and later served as CEO of Orbit."
+    assert misbound("“" + source + "”", "Who is the CEO of Zeta?", [source]) is not None
+    assert misbound("She was CEO of Orbit.", "Who was the CEO of Orbit?", [source]) is None
+    assert misbound("She led sales at Zeta.", "Who led sales at Zeta?", [source]) is None  # no role word
+    both = "Acme's CEO Jane Roe met Orbit's CEO John Doe."
+    assert misbound("Jane Roe.", "Who is Acme's chief?", [both]) is None  # another role: not read
+    assert misbound("Jane Roe is Acme's CEO.", "Who is the CEO of Acme?", [both]) is None
+    assert misbound("Jane Roe.", "Who is the CEO of Zeta?", [both]) is not None
+    other_role = "Jane Roe, Acme's CFO, met Zeta CEO John Doe."
+    assert misbound("John Doe.", "Who is the CEO of Acme?", [other_role]) is not None
