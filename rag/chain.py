@@ -22,11 +22,11 @@ from rag.errors import IndexError_, InputError, ModelError
 from rag.ground import ground
 from rag.judge import AnswerCheck, Judge, make_answer_check, make_judge, short_replies
 from rag.prompts import SYSTEM_PROMPT, build_messages, judge_messages, quote_messages
-from rag.quote import quote
+from rag.quote import complete, quote
 from rag.retrieve import Retrieval, Retriever
 from rag.store import Index
 from rag.text import strip_markers
-from rag.types import Answer, Status
+from rag.types import Answer, Passage, Status
 from rag.verify import verify
 
 LOG = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ HISTORY_TURNS = 6
 STALE_CHECK_S = 1.0  # how often a question may ask a shared store whether another replica committed
 HISTORY_CHARS = 600
 QUOTABLE = frozenset({Status.UNSUPPORTED})  # the draft's every claim was withdrawn
+COMPLETABLE = frozenset({Status.ANSWERED, Status.UNSUPPORTED})  # not when the model said the documents do not say
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,13 @@ class Pipeline:
             checks = [*checks, *tried]
             if quoted is not None:
                 grounded = replace(quoted, dropped=grounded.dropped)
+        if grounded.status in COMPLETABLE and self._answers is not None:  # a part of the question left out
+            p_start, drafted = time.perf_counter(), grounded.status is Status.ANSWERED and quoted is None
+            find = self._relevant_passages(index)
+            grounded, tried = complete(rewritten or question, grounded, find, index, self._embed, self._answers)
+            timings["parts_s"] = time.perf_counter() - p_start
+            checks = [*checks, *tried]
+            quoted = quoted or (None if drafted or grounded.status is not Status.ANSWERED else grounded)
         timings["total_s"] = time.perf_counter() - started
         yield Answer(
             status=grounded.status,
@@ -248,6 +256,15 @@ class Pipeline:
             quoted=quoted is not None,
             **common,
         )
+
+    def _relevant_passages(self, index: Index) -> Callable[[str], Sequence[Passage] | None]:
+        """A search of ``index`` that gives the passages for a query, or None when the gate finds none."""
+
+        def find(query: str) -> Sequence[Passage] | None:
+            found = self.retrieve(query, index)
+            return found.passages if found.relevant else None
+
+        return find
 
     def answer(self, question: str, history: Sequence[dict] | None = None) -> Answer:
         """The grounded answer, without streaming."""

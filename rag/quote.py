@@ -8,16 +8,23 @@ and words, each put through the same checks as a drafted claim (the kind of answ
 question's subject and periods in what it cites) and then, always, a one-token model check of
 whether it answers the question (``rag.judge.make_answer_check``). Nothing is paraphrased, so nothing
 can be misquoted; the check decides only whether the quote answers what was asked.
+
+A question that asks two things ("When did X launch, and what chip does it run on?") often gets an
+answer to one: the model forgets the other, or its claim about it is withdrawn. Each part left
+unanswered is then tried on its own the same way, from the passages retrieved for that part alone
+(``complete``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from rag.ground import Evidence, Grounded
 from rag.judge import AnswerCheck
+from rag.parts import MIN_SHARED, asked_part, on_its_own, question_parts
 from rag.text import content_words, refers_back
 from rag.types import Chunk, Citation, Passage, Sentence, Status
 from rag.verify import Check, verify
@@ -49,12 +56,15 @@ def quote(
     evidence: Evidence,
     embed: Callable[[list[str]], np.ndarray],
     answers: AnswerCheck,
+    skip: frozenset[str] = frozenset(),
 ) -> tuple[Grounded | None, list[Check]]:
-    """The best sentence of ``passages`` as a verified, cited answer to ``question`` (None when no
-    sentence passes the lexical checks and then the model check within ``MAX_JUDGED`` tries), and the
-    verdict on every quote put to the model."""
+    """The best sentence of ``passages`` (but those whose chunk id is in ``skip``) as a verified, cited
+    answer to ``question`` (None when no sentence passes the lexical checks and then the model check
+    within ``MAX_JUDGED`` tries), and the verdict on every quote put to the model."""
     checks: list[Check] = []
     for score, chunk in _candidates(question, passages, embed, evidence):
+        if chunk.id in skip:
+            continue
         sentence = Sentence(f"“{chunk.text.strip()}”", (1,))
         single = Grounded(Status.ANSWERED, (sentence,), (Citation.of(1, chunk, score),), (), (chunk,))
         checked, _ = verify(question, single, evidence)  # lexical only: kind, subject, periods
@@ -68,3 +78,64 @@ def quote(
         if len(checks) >= MAX_JUDGED:
             break
     return None, checks
+
+
+def unanswered_parts(question: str, grounded: Grounded) -> list[str]:
+    """The parts of a two-part ``question`` that no cited sentence of ``grounded`` answers: every part
+    when it answers nothing, none when a sentence answers them alike, none for a one-part question."""
+    parts = question_parts(question)
+    if len(parts) < 2:
+        return []
+    if grounded.status is not Status.ANSWERED:
+        return parts
+    cited = [s.text for s in grounded.sentences if s.citations]
+    taken = {asked_part(question, text) for text in cited}
+    if "" in taken:
+        return []
+    return [p for p in parts if p not in taken and not any(_speaks_to(text, p) for text in cited)]
+
+
+def _speaks_to(sentence: str, part: str) -> bool:
+    """Whether ``sentence`` also takes up ``part`` ("... launched Gemini 3 ..., trained on its own TPU
+    chip" answers "what chip was it trained on?" beside the launch date it was assigned to)."""
+    return len(content_words(sentence) & content_words(part)) >= MIN_SHARED
+
+
+def merged(first: Grounded, extra: Grounded) -> Grounded:
+    """``first``'s sentences and then ``extra``'s, its citations numbered after ``first``'s."""
+    if first.status is not Status.ANSWERED:
+        return replace(extra, dropped=first.dropped + extra.dropped)
+    shift = len(first.citations)
+    sentences = tuple(replace(s, citations=tuple(n + shift for n in s.citations)) for s in extra.sentences)
+    citations = tuple(replace(c, n=c.n + shift) for c in extra.citations)
+    return Grounded(
+        Status.ANSWERED,
+        first.sentences + sentences,
+        first.citations + citations,
+        first.dropped + extra.dropped,
+        first.chunks + extra.chunks,
+    )
+
+
+def complete(
+    question: str,
+    grounded: Grounded,
+    find: Callable[[str], Sequence[Passage] | None],
+    evidence: Evidence,
+    embed: Callable[[list[str]], np.ndarray],
+    answers: AnswerCheck,
+) -> tuple[Grounded, list[Check]]:
+    """Answer each part of a two-part ``question`` that ``grounded`` leaves out with a quote from the
+    passages ``find`` retrieves for that part alone (None: nothing relevant), and the verdicts."""
+    checks: list[Check] = []
+    for part in unanswered_parts(question, grounded):
+        asked = on_its_own(question, part)
+        passages = find(asked)
+        if not passages:
+            continue
+        cited = frozenset(c.id for c in grounded.chunks)
+        quoted, tried = quote(asked, passages, evidence, embed, answers, skip=cited)
+        checks.extend(tried)
+        if quoted is not None:
+            grounded = merged(grounded, quoted)
+    return grounded, checks

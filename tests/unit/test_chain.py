@@ -204,3 +204,33 @@ def test_warm_up_fills_the_prompt_cache_with_every_fixed_prefix(settings):
     assert len(without_checker.received) == 1
     failing = scripted()  # no reply left: the model fails, the warm-up only logs it
     pipeline(settings, failing).warm_up()
+
+
+def test_a_part_of_a_two_part_question_the_draft_leaves_out_is_answered_by_a_quote(settings, article_text):
+    verifying = settings.model_copy(update={"verify_with_model": True})
+    question = "How many people chat with ChatGPT every week, and who is OpenAI's CFO?"
+    llm = scripted("Over 800 million people chat with ChatGPT every week [1].", "yes", "yes")
+    answer = Pipeline(verifying, Index.load(verifying), BowEmbeddings(), llm, "fake:test").answer(question)
+    assert answer.status is Status.ANSWERED and not answer.quoted  # the draft's own sentence leads
+    first, second = answer.sentences
+    assert first.text.startswith("Over 800 million") and first.citations == (1,)
+    cfo = answer.citation(2)
+    assert second.citations == (2,) and second.text == f"“{cfo.text}”" and "Sarah Friar" in cfo.text
+    assert article_text[cfo.start : cfo.end] == cfo.text
+    # The quote was checked against the part it answers, asked on its own.
+    asked = llm.received[-1][-1].content
+    assert asked.endswith("Question: who is OpenAI's CFO?\nDoes the sentence answer the question?")
+    assert answer.checks[-1].startswith("quoted from the source") and "parts_s" in answer.timings
+    # The check says no: the part stays unanswered, and the drafted part stands alone.
+    no = scripted("Over 800 million people chat with ChatGPT every week [1].", "yes", "no", "no")
+    partial = Pipeline(verifying, Index.load(verifying), BowEmbeddings(), no, "fake:test").answer(question)
+    assert [s.text for s in partial.sentences] == [first.text] and [c.n for c in partial.citations] == [1]
+
+
+def test_a_part_the_documents_know_nothing_about_is_not_put_to_the_model(settings):
+    verifying = settings.model_copy(update={"verify_with_model": True})
+    question = "How many people chat with ChatGPT every week, and what is the boiling point of mercury?"
+    llm = scripted("Over 800 million people chat with ChatGPT every week [1].", "yes")
+    answer = Pipeline(verifying, Index.load(verifying), BowEmbeddings(), llm, "fake:test").answer(question)
+    assert len(llm.received) <= 2  # the answer and its check; the gate stopped the second part's search
+    assert answer.status is Status.ANSWERED and len(answer.sentences) == 1 and "parts_s" in answer.timings

@@ -321,3 +321,12 @@ def test_a_split_suite_runs_one_part_by_tag(tmp_path):
     assert len(loaded.tagged([]).cases) == 3
     with pytest.raises(InputError, match="no case carries the tag"):
         loaded.tagged(["nope"])
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "evals").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_committed_suite_loads_and_a_split_one_puts_each_case_in_one_part(path):
+    suite = load_suite(path)
+    assert suite.cases and len({c.id for c in suite.cases}) == len(suite.cases)
+    parts = [{"dev", "test"} & set(c.tags) for c in suite.cases]
+    if any(parts):
+        assert all(len(p) == 1 for p in parts), [c.id for c, p in zip(suite.cases, parts, strict=True) if len(p) != 1]

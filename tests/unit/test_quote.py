@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.judge import Verdict
-from rag.quote import MAX_JUDGED, quote
+from rag.quote import MAX_JUDGED, complete, quote
 from rag.types import Status
 from tests.unit.helpers import WORLD_DOC, BowEvidence, bow_embed, passages_from
 
@@ -76,3 +76,40 @@ def test_fragments_are_never_quoted(world):
     judge = Checker(True, True)
     result = quote("Did Gemini rise?", [passages[-1]], evidence, bow_embed, judge)
     assert result == (None, []) and judge.asked == []  # "Gemini rose." holds too few words to be an answer
+
+
+def test_a_part_left_unanswered_is_quoted_from_a_search_for_it_on_its_own(world):
+    passages, evidence = world
+    question = "Who is the CFO of OpenAI, and how many monthly active users did Gemini have in October?"
+    first, _ = quote("Who is the CFO of OpenAI?", passages, evidence, bow_embed, Checker(True))
+    searched: list[str] = []
+
+    def find(query: str):
+        searched.append(query)
+        return passages
+
+    judge = Checker(True)
+    done, (check,) = complete(question, first, find, evidence, bow_embed, judge)
+    assert searched == ["how many monthly active users did Gemini have in October?"]
+    assert [c.n for c in done.citations] == [1, 2] and "650 million" in done.citations[1].text
+    assert done.sentences[1].citations == (2,) and check.kept
+    nothing, checks = complete(question, first, lambda query: None, evidence, bow_embed, Checker())
+    assert nothing.citations == first.citations and checks == []  # nothing relevant: the model is not asked
+
+
+def test_a_part_that_points_back_is_searched_with_the_name_and_never_requotes_a_cited_sentence(world):
+    passages, evidence = world
+    question = "When did Fidji Simo join OpenAI, and what does she lead?"
+    first, _ = quote("What does Fidji Simo lead?", passages, evidence, bow_embed, Checker(True))
+    # Cited already, and taken for the first part: it shares more words with it.
+    assert "Fidji Simo leads" in first.citations[0].text
+    searched: list[str] = []
+
+    def find(query: str):
+        searched.append(query)
+        return passages
+
+    judge = Checker(True, True)
+    done, _ = complete(question, first, find, evidence, bow_embed, judge)
+    assert searched == ["Fidji Simo: what does she lead?"]
+    assert len({c.text for c in done.citations}) == len(done.citations)  # no sentence cited twice
