@@ -25,10 +25,22 @@ MIN_SHARED = 2  # content words a sentence shares with a part to count as taking
 MIN_PART_WORDS = 3  # a shorter "part" is no question of its own ("Which company and which division ...")
 
 
+ASKING = re.compile(
+    r"^(?:(?:by|in|on|at|for|from|to|with|since|until|of)\s+)?(?:how|what|when|who|whom|whose|which|where|why|"
+    r"is|are|was|were|do|does|did|can|could|will|would|has|have|had|say|tell|explain|name|give|state|describe|"
+    r"list|identify)\b",
+    re.IGNORECASE,
+)
+
+
 def question_parts(question: str) -> list[str]:
-    """The questions ``question`` asks, in order (one, the whole question, when it asks one thing)."""
+    """The questions ``question`` asks, in order (one, the whole question, when it asks one thing). What
+    follows a question mark is another question only if it asks something: not a follow-up's added
+    search terms ("When did she join? (Fidji Simo ...)"), not a remark."""
     parts = [p.strip() for p in SECOND_QUESTION.split(question.strip()) if p and p.strip()]
     if len(parts) < 2 or any(len(WORD.findall(p)) < MIN_PART_WORDS for p in parts):
+        return [question]
+    if not all(ASKING.match(p) for p in parts[1:]):
         return [question]
     return parts
 

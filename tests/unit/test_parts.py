@@ -26,6 +26,9 @@ from rag.types import Chunk, Citation, Sentence, Status
          ["How many users did Zeta have between March and October?"]),
         ("Which company and which division does she lead?", ["Which company and which division does she lead?"]),
         ("Who said that and why?", ["Who said that and why?"]),
+        ("When did she join Acme? (Jane Roe ceo zeta)", ["When did she join Acme? (Jane Roe ceo zeta)"]),
+        ("Who leads Acme? I need it for a report.", ["Who leads Acme? I need it for a report."]),
+        ("Who leads Acme? Is she its founder too?", ["Who leads Acme?", "Is she its founder too?"]),
     ],
 )
 def test_question_parts(question, parts):
