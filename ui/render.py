@@ -94,10 +94,16 @@ def answer_markdown(answer: Answer, turn: int) -> str:
             "My drafted answer did not hold up against the sources, so this is the source's own sentence, "
             "word for word, checked to answer the question."
         )
-    elif answer.dropped:
-        count = len(answer.dropped)
-        what = "1 sentence" if count == 1 else f"{count} sentences"
-        notes.append(f"{what} of the draft removed: the sources did not support {'it' if count == 1 else 'them'}.")
+    else:
+        if answer.dropped:
+            count = len(answer.dropped)
+            what = "1 sentence" if count == 1 else f"{count} sentences"
+            notes.append(f"{what} of the draft removed: the sources did not support {'it' if count == 1 else 'them'}.")
+        if any(s.text.startswith("“") and s.text.endswith("”") for s in answer.sentences):
+            notes.append(
+                "The sentence in quotes is the source's own, word for word, checked to answer the part of your "
+                "question my draft left out."
+            )
     if answer.verified:
         notes.append("✓ Verified: each sentence says what the sentence it cites says.")
     return body + "".join(f"\n\n*{note}*" for note in notes)

@@ -227,3 +227,14 @@ def test_a_quote_given_for_a_withdrawn_draft_says_what_it_is():
     assert "of the draft removed" not in md and "900 million" not in md  # the withdrawn draft is not repeated
     assert "quoted instead" in details_markdown(quote)
     assert "source's own sentence" not in answer_markdown(answered(), 0)
+
+
+def test_a_quote_that_completes_a_drafted_answer_says_which_sentence_it_is():
+    two = factories.answered(
+        "How many use it every week, and who said so?",
+        f"Over 800 million people use it every week [1]. “{SENTENCE}” [2]",
+        [CITE, Citation(2, "corpus/article.txt", 0, 5, "Title", 0.5)],
+    )
+    md = answer_markdown(two, 0)
+    assert "The sentence in quotes is the source's own" in md and "part of your question" in md
+    assert "The sentence in quotes" not in answer_markdown(answered(), 0)
