@@ -9,6 +9,7 @@ sentence answers is tried on its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from rag.asks import question_names
 from rag.text import WORD, content_words, refers_back
@@ -56,13 +57,18 @@ def asked_part(question: str, claim: str) -> str:
     return shared[0][1] if shared[0][0] > shared[1][0] else ""
 
 
-def on_its_own(question: str, part: str) -> str:
-    """``part`` as a question of its own: one that points back ("Which division was she made CEO
-    of?") is prefixed with the first name the question gives before it ("Fidji Simo: which ...")."""
+def on_its_own(question: str, part: str, earlier_answers: Sequence[str] = ()) -> str:
+    """``part`` as a question of its own. One that points back ("what did he do ...?") is prefixed with
+    what it points to: the first name that the answers to the parts before it give and the question
+    does not ("Who is Google's chief executive, and what did he do ...?" answered "Sundar Pichai is
+    ..." gives "Sundar Pichai: what did he do ...?"), else the first name the question gives before it
+    ("When did Fidji Simo join OpenAI? Which division was she made CEO of?")."""
     if not refers_back(part) or (at := question.find(part)) <= 0:
         return part
     earlier = question[:at]
-    for run in question_names(earlier, earlier):
-        if m := re.search(r"\W+".join(map(re.escape, run)), earlier, re.IGNORECASE):
+    asked = {w for run in question_names(question, question) for w in run}
+    found = [(text, run) for text in earlier_answers for run in question_names(text, text) if not set(run) <= asked]
+    for text, run in [*found, *((earlier, run) for run in question_names(earlier, earlier))]:
+        if m := re.search(r"\W+".join(map(re.escape, run)), text, re.IGNORECASE):
             return f"{m.group(0)}: {part[:1].lower()}{part[1:]}"
     return part

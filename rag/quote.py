@@ -128,8 +128,11 @@ def complete(
     """Answer each part of a two-part ``question`` that ``grounded`` leaves out with a quote from the
     passages ``find`` retrieves for that part alone (None: nothing relevant), and the verdicts."""
     checks: list[Check] = []
+    parts = question_parts(question)
     for part in unanswered_parts(question, grounded):
-        asked = on_its_own(question, part)
+        before = parts[: parts.index(part)]
+        given = [s.text for s in grounded.sentences if s.citations and asked_part(question, s.text) in before]
+        asked = on_its_own(question, part, given)
         passages = find(asked)
         if not passages:
             continue

@@ -36,7 +36,7 @@ from rag.binding import misbound
 from rag.direction import reverses
 from rag.ground import Evidence, Grounded
 from rag.judge import Judge
-from rag.parts import asked_part, question_parts
+from rag.parts import asked_part, on_its_own, question_parts
 from rag.text import (
     STOPWORDS,
     WORD,
@@ -176,17 +176,21 @@ def verify(
     kept = [c for c in checks if c.kept and c.sentence.citations]
     # The answer must address the question, each part of a two-part question on its own: a sentence
     # answers the part it shares the most words with (every part, when it shares as many with each).
+    # A part that points back ("what did he do?") is read with what it points to (``on_its_own``).
     parts = question_parts(question)
     part_of = {c.sentence: asked_part(question, c.sentence.text) if len(parts) > 1 else question for c in kept}
-    missing = {p: why for p in parts if (why := _unanswered(p, [c for c in kept if part_of[c.sentence] in (p, "")],
-                                                           grounded, evidence))}
+    alone = {"": question}
+    for i, p in enumerate(parts):
+        alone[p] = on_its_own(question, p, [c.sentence.text for c in kept if part_of[c.sentence] in parts[:i]])
+    mine = {p: [c for c in kept if part_of[c.sentence] in (p, "")] for p in parts}
+    missing = {p: why for p in parts if (why := _unanswered(alone[p], mine[p], grounded, evidence))}
     if len(missing) == len(parts):
         checks = [replace(c, kept=False, rule=missing[parts[0]]) if c.kept else c for c in checks]
     else:
         checks = [replace(c, kept=False, rule=missing[part_of[c.sentence]]) if part_of.get(c.sentence) in missing
                   else c for c in checks]  # fmt: skip
         if judge is not None:
-            checks = [_judged(c, part_of.get(c.sentence) or question, cited, judge) for c in checks]
+            checks = [_judged(c, alone[part_of.get(c.sentence, "")], cited, judge) for c in checks]
     return _rebuild(grounded, checks), checks
 
 

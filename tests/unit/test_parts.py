@@ -44,6 +44,12 @@ def test_a_part_that_points_back_gets_the_name_it_points_to():
     ]
     question = "Which executive joined the firm, and what did she do before?"  # no name to lend
     assert on_its_own(question, question_parts(question)[1]) == "what did she do before?"
+    # The answer to the part before names who "she" is, and the question does not.
+    second = question_parts(question)[1]
+    answers = ["Jane Roe joined the firm in May.", "Acme hired her."]
+    assert on_its_own(question, second, answers) == "Jane Roe: what did she do before?"
+    asked = "When did Jane Roe join Acme? Which division was she made head of?"
+    assert on_its_own(asked, question_parts(asked)[1], ["Jane Roe joined Acme in May."]).startswith("Jane Roe:")
 
 
 def _answer(*texts: str) -> Grounded:

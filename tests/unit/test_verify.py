@@ -364,3 +364,8 @@ def test_the_model_judges_a_claim_against_the_part_it_answers(world):
         ("Friar is the finance chief at OpenAI.", "Who is OpenAI's CFO"),
         ("Gemini reached 650 million monthly users.", "how many monthly active users did Gemini have in October?"),
     ]
+    # A part that points back is asked with whom the answer before it names.
+    asked.clear()
+    checked("Sarah Friar is the finance chief at OpenAI [1]. She backed guarantees from the government [1].",
+            "Who is OpenAI's CFO, and what did she back?", world, judge)
+    assert asked[1] == ("She backed guarantees from the government.", "Sarah Friar: what did she back?")
