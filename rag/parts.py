@@ -57,18 +57,21 @@ def asked_part(question: str, claim: str) -> str:
     return shared[0][1] if shared[0][0] > shared[1][0] else ""
 
 
-def on_its_own(question: str, part: str, earlier_answers: Sequence[str] = ()) -> str:
+def on_its_own(question: str, part: str, earlier_answers: Sequence[str] = (), guess: bool = True) -> str:
     """``part`` as a question of its own. One that points back ("what did he do ...?") is prefixed with
     what it points to: the first name that the answers to the parts before it give and the question
     does not ("Who is Google's chief executive, and what did he do ...?" answered "Sundar Pichai is
     ..." gives "Sundar Pichai: what did he do ...?"), else the first name the question gives before it
-    ("When did Fidji Simo join OpenAI? Which division was she made CEO of?")."""
+    ("When did Fidji Simo join OpenAI? Which division was she made CEO of?"). Without ``guess``, a
+    part that points back at something no earlier answer names is the whole ``question``: "that
+    model's update" is not about the first name the question gives ("Which OpenAI model ...")."""
     if not refers_back(part) or (at := question.find(part)) <= 0:
         return part
     earlier = question[:at]
     asked = {w for run in question_names(question, question) for w in run}
     found = [(text, run) for text in earlier_answers for run in question_names(text, text) if not set(run) <= asked]
-    for text, run in [*found, *((earlier, run) for run in question_names(earlier, earlier))]:
+    named = [(earlier, run) for run in question_names(earlier, earlier)] if guess else []
+    for text, run in [*found, *named]:
         if m := re.search(r"\W+".join(map(re.escape, run)), text, re.IGNORECASE):
             return f"{m.group(0)}: {part[:1].lower()}{part[1:]}"
-    return part
+    return part if guess else question

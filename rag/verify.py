@@ -181,7 +181,8 @@ def verify(
     part_of = {c.sentence: asked_part(question, c.sentence.text) if len(parts) > 1 else question for c in kept}
     alone = {"": question}
     for i, p in enumerate(parts):
-        alone[p] = on_its_own(question, p, [c.sentence.text for c in kept if part_of[c.sentence] in parts[:i]])
+        earlier = [c.sentence.text for c in kept if part_of[c.sentence] in parts[:i]]
+        alone[p] = on_its_own(question, p, earlier, guess=False)  # a claim is never judged on a guess
     mine = {p: [c for c in kept if part_of[c.sentence] in (p, "")] for p in parts}
     missing = {p: why for p in parts if (why := _unanswered(alone[p], mine[p], grounded, evidence))}
     if len(missing) == len(parts):

@@ -50,6 +50,12 @@ def test_a_part_that_points_back_gets_the_name_it_points_to():
     assert on_its_own(question, second, answers) == "Jane Roe: what did she do before?"
     asked = "When did Jane Roe join Acme? Which division was she made head of?"
     assert on_its_own(asked, question_parts(asked)[1], ["Jane Roe joined Acme in May."]).startswith("Jane Roe:")
+    # Without guessing, what no earlier answer names is read with the whole question.
+    model = "Which Acme model did Zeta beat, and how does the article describe that model's update?"
+    assert on_its_own(model, question_parts(model)[1]) == "Acme: how does the article describe that model's update?"
+    assert on_its_own(model, question_parts(model)[1], guess=False) == model
+    second = question_parts(model)[1]
+    assert on_its_own(model, second, ["The Acme Q9 lost to Zeta."], guess=False).startswith("Acme Q9:")
 
 
 def _answer(*texts: str) -> Grounded:

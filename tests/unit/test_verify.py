@@ -369,3 +369,8 @@ def test_the_model_judges_a_claim_against_the_part_it_answers(world):
     checked("Sarah Friar is the finance chief at OpenAI [1]. She backed guarantees from the government [1].",
             "Who is OpenAI's CFO, and what did she back?", world, judge)
     assert asked[1] == ("She backed guarantees from the government.", "Sarah Friar: what did she back?")
+    # With nothing answered before it to say who "she" is, the claim is judged against the whole question.
+    asked.clear()
+    question = "Which executive joined the firm in May, and what does she lead?"
+    checked("She leads the Applications unit at OpenAI [5].", question, world, judge)
+    assert asked == [("She leads the Applications unit at OpenAI.", question)]
