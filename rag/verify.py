@@ -15,7 +15,8 @@ Cheap lexical checks settle the clear cases, in order:
    nor move a figure onto another's period, measure or role ("650 million" for March), nor answer for a
    role at one organisation from a sentence giving it at another ("CEO of Instacart" for Meta's, ``binding``);
 3. the answer must give the kind the question asks for (a name for "who", a figure for "how many",
-   a date for "when"), one the question did not already contain;
+   a date for "when"), one the question did not already contain; each part of a two-part question
+   on its own, a claim counting for the part it shares the most words with (``rag.parts``);
 4. what the answer's sentences cite, together, must name the question's own subject and speak of the
    period it asks about ("every month" is not answered by a figure for "every week"); a source the
    question attributes the fact to ("according to Apptopia, ...") is not its subject: it must be named
