@@ -22,7 +22,6 @@ SECOND_QUESTION = re.compile(
     r",?\s+and\s+(?=(?:say|tell|explain|name|give|state|describe|list|identify)\b)",
     re.IGNORECASE,
 )
-MIN_SHARED = 2  # content words a sentence shares with a part to count as taking it up
 MIN_PART_WORDS = 3  # a shorter "part" is no question of its own ("Which company and which division ...")
 
 

@@ -24,11 +24,12 @@ import numpy as np
 
 from rag.ground import Evidence, Grounded
 from rag.judge import AnswerCheck
-from rag.parts import MIN_SHARED, asked_part, on_its_own, question_parts
+from rag.parts import asked_part, on_its_own, question_parts
 from rag.text import content_words, refers_back
 from rag.types import Chunk, Citation, Passage, Sentence, Status
 from rag.verify import Check, verify
 
+MIN_SHARED = 2  # content words a sentence shares with a part of a question to count as taking it up
 MAX_JUDGED = 2  # quotes put to the model check at most (each ~1 s on 2 cores)
 MIN_WORDS = 4  # a sentence with fewer content words is a heading or a fragment, not an answer
 

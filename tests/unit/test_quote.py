@@ -18,6 +18,17 @@ def world():
     return passages, BowEvidence(chunks)
 
 
+def searching(passages):
+    """A search that always finds ``passages`` and records every query it was given."""
+    searched: list[str] = []
+
+    def find(query: str):
+        searched.append(query)
+        return passages
+
+    return searched, find
+
+
 class Checker:
     """A scripted model check that records what it was asked."""
 
@@ -82,12 +93,7 @@ def test_a_part_left_unanswered_is_quoted_from_a_search_for_it_on_its_own(world)
     passages, evidence = world
     question = "Who is the CFO of OpenAI, and how many monthly active users did Gemini have in October?"
     first, _ = quote("Who is the CFO of OpenAI?", passages, evidence, bow_embed, Checker(True))
-    searched: list[str] = []
-
-    def find(query: str):
-        searched.append(query)
-        return passages
-
+    searched, find = searching(passages)
     judge = Checker(True)
     done, (check,) = complete(question, first, find, evidence, bow_embed, judge)
     assert searched == ["how many monthly active users did Gemini have in October?"]
@@ -103,12 +109,7 @@ def test_a_part_that_points_back_is_searched_with_the_name_and_never_requotes_a_
     first, _ = quote("What does Fidji Simo lead?", passages, evidence, bow_embed, Checker(True))
     # Cited already, and taken for the first part: it shares more words with it.
     assert "Fidji Simo leads" in first.citations[0].text
-    searched: list[str] = []
-
-    def find(query: str):
-        searched.append(query)
-        return passages
-
+    searched, find = searching(passages)
     judge = Checker(True, True)
     done, _ = complete(question, first, find, evidence, bow_embed, judge)
     assert len(searched) == 1 and searched[0].endswith(": what does she lead?")
@@ -120,11 +121,6 @@ def test_a_part_that_points_back_to_the_answer_before_it_is_searched_with_that_a
     question = "Who leads OpenAI Applications, and when did she join OpenAI?"
     first, _ = quote("Who leads OpenAI Applications?", passages, evidence, bow_embed, Checker(True))
     assert "Fidji Simo" in first.citations[0].text
-    searched: list[str] = []
-
-    def find(query: str):
-        searched.append(query)
-        return passages
-
+    searched, find = searching(passages)
     complete(question, first, find, evidence, bow_embed, Checker(True, True))
     assert searched == ["Fidji Simo: when did she join OpenAI?"]  # "she" is who the first part's answer names
