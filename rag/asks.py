@@ -83,10 +83,19 @@ def question_names(question: str, around: str) -> list[tuple[str, ...]]:
     return ([found[0][1:]] if len(found[0]) > 1 else []) + found[1:]
 
 
+# A figure noun that is also a verb ("share", "count") is a verb straight after an auxiliary's subject:
+# "what did some users share screenshots of?" asks for a thing, "what did the share reach?" a figure.
+AS_VERB = re.compile(
+    r"\bwhat\s+(?:did|does|do|will|would|can|could|should|might|may)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?<!\bthe )(?<!\bits )(?<!\btheir )(?<!\ba )(?:share|rate|count|cost|figure|number|price|size)\b",
+    re.I,
+)
+
+
 def question_kind(question: str) -> Kind:
     """The kind of answer ``question`` asks for (``OTHER`` when it does not say)."""
     for kind, pattern in QUESTION_KINDS:
-        if pattern.search(question):
+        if any(kind is not Kind.FIGURE or not AS_VERB.search(m.group(0)) for m in pattern.finditer(question)):
             return kind
     return Kind.OTHER
 

@@ -118,6 +118,11 @@ def test_model_judge_is_asked_only_for_non_verbatim_claims(world):
         ("When did she join?", Kind.DATE),
         ("Since when has growth stalled?", Kind.DATE),
         ("Why did Altman declare a Code Red?", Kind.OTHER),
+        # A figure noun used as a verb asks for a thing; as a noun it still asks for a figure.
+        ("What did some users share screenshots of?", Kind.OTHER),
+        ("What does the company count as revenue?", Kind.OTHER),
+        ("What did the share of usage reach?", Kind.FIGURE),
+        ("What will users share with it, and how much?", Kind.FIGURE),
     ],
 )
 def test_question_kinds(question, kind):
