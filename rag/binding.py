@@ -10,12 +10,19 @@ Three bindings of figures are read, each only where the source spells it out:
   n-th period ("In March ... 350 million, but by October ... 650 million");
 - **measure**: a percentage belongs to the words of its "of" phrase ("70% of global AI assistant usage");
 - **role**: a figure after "by", "up" or "down" is a change; after "to" or "from", a level.
-A claim that moves a figure to a period or measure its source binds to *another* figure, or gives a
-level as a change (or the reverse), is withdrawn. A claim that states no period or measure of its own
-answers the question's ("How many ... in March?" "650 million").
+- **difference**: a figure followed by "more", "larger", "higher", "times" ... is a difference or ratio
+  ("22.5% larger than"); a figure the source states as a level or change is not one.
+A claim that moves a figure to a period or measure its source binds to *another* figure, gives a
+level as a change (or the reverse), or gives a stated figure as the gap between two, is withdrawn. A
+claim that states no period or measure of its own answers the question's ("How many ... in March?"
+"650 million").
+
+Periods are bound to events too: "has slowed since April and has stagnated since September" dates
+the stagnation to September, so "Since April" does not answer "since when has it stagnated?".
 
 Roles are bound the same way: "Who is the CEO of Meta?" is not answered by a sentence that makes
-someone "CEO of Instacart" with Meta named beside it (a swap the yes/no check let through as a quote).
+someone "CEO of Instacart" with Meta named beside it (a swap the yes/no check let through as a quote),
+nor "what was his role at Google?" by a claim that places him at OpenAI.
 """
 
 from __future__ import annotations
@@ -93,6 +100,19 @@ def _role(tokens: list[str], at: int) -> str | None:
     return ROLE_WORDS.get(tokens[i].lower()) if i >= 0 else None
 
 
+COMPARATIVES = frozenset("more fewer less larger bigger greater higher lower smaller times".split())
+UNITS = frozenset("% percent percentage point points per cent million billion trillion thousand".split())
+
+
+def _difference(tokens: list[str], at: int) -> bool:
+    """Whether the figure at ``at`` is stated as a difference or ratio: "22.5% larger than", "300
+    million more", "three times"; not "more than 800 million", where the comparison is a hedge."""
+    i = at + 1
+    while i < len(tokens) and i <= at + 3 and tokens[i].lower() in UNITS:
+        i += 1
+    return i < len(tokens) and tokens[i].lower() in COMPARATIVES
+
+
 def _phrase(tokens: list[str], start: int) -> set[str]:
     """The stemmed content words from ``start`` to where the phrase ends."""
     words: set[str] = set()
@@ -141,6 +161,8 @@ def _conflict(claim: list[str], question: str, figure: _Figure, count: int, sour
     owns = [own - others for own in owns]  # "market" in "45% of the storage market and 12% of the email market"
     if measure and all(owns) and not any(measure & own for own in owns) and measure & (others - set().union(*owns)):
         return f"{figure.value}% is the share of {' '.join(sorted(owns[0]))} in the cited sentence"
+    if _difference(claim, figure.at) and not any(_difference(source, f.at) for f in occurrences):
+        return f"{figure.value} is not a difference in the cited sentence, but is given as one"
     role = _role(claim, figure.at) or (CHANGE if count == 1 and ASKS_CHANGE.search(question) else None)
     roles = {_role(source, f.at) for f in occurrences} - {None}
     if role and roles and role not in roles:
@@ -161,7 +183,41 @@ def misbound(claim: str, question: str, sources: Sequence[str]) -> str | None:
         reasons = [_conflict(tokens, question, figure, len(amounts), s) for s in having]
         if reasons and all(reasons):
             return reasons[0]
-    return role_elsewhere(question, sources)
+    return role_elsewhere(question, sources, claim) or date_elsewhere(claim, question, sources)
+
+
+CLAUSE_ENDS = frozenset(", ; : ( ) and but while whereas or".split())
+
+
+def _event(tokens: list[str], at: int) -> str | None:
+    """The word a period at ``at`` dates: the nearest content word before it in its clause, adverbs in
+    "-ly" skipped ("has stagnated since September" → stagnat); None at the clause's start ("In March, ...")."""
+    i = at - 1
+    while i >= 0 and tokens[i].lower() not in CLAUSE_ENDS:
+        word = tokens[i].lower()
+        if word[:1].isalpha() and word not in STOPWORDS and not word.endswith("ly") and word not in HEDGES:
+            return stem(word)
+        i -= 1
+    return None
+
+
+def date_elsewhere(claim: str, question: str, sources: Sequence[str]) -> str | None:
+    """Why ``claim`` answers "when" with a period its cited sentence gives for another event: in "has
+    slowed since April and has stagnated since September", stagnation dates from September. Read only
+    where every period of the sentence dates a word of its own clause."""
+    asked = {stem(w) for w in _tokens(question) + _tokens(claim)}
+    given = set(_periods(_tokens(claim)))
+    for source in map(_tokens, sources):
+        dated = [(t.lower(), _event(source, i)) for i, t in enumerate(source) if _periods([t])]
+        events = {e for _, e in dated}
+        if not given or None in events or not given <= {p for p, _ in dated}:
+            continue
+        own = {e for p, e in dated if p in given}
+        meant = {p for p, e in dated if e in asked}
+        if meant and not own & asked:
+            said, asked_for = "/".join(sorted(given)), "/".join(sorted(meant))
+            return f"the cited sentence gives {said} for another event than {asked_for}"
+    return None
 
 
 # Roles a person holds at an organisation; "the CEO of Meta" is answered only by a sentence that
@@ -171,6 +227,8 @@ ROLES = frozenset(
     "boss chief leader owner".split()
 )
 LINKS = frozenset({"of", "at"})
+# What a question asks when it asks someone's place at an organisation without naming the role.
+ANY_ROLE = frozenset("role position job title post".split())
 
 
 def _org_after(tokens: list[str], i: int) -> tuple[str, ...]:
@@ -204,7 +262,8 @@ def roles(text: str) -> list[tuple[str, tuple[str, ...]]]:
     found = []
     for i, token in enumerate(tokens):
         lowered = token.lower()
-        role = lowered if lowered in ROLES else lowered[:-1] if lowered.endswith("s") and lowered[:-1] in ROLES else ""
+        known = ROLES | ANY_ROLE
+        role = lowered if lowered in known else lowered[:-1] if lowered.endswith("s") and lowered[:-1] in known else ""
         if not role:
             continue
         linked = i + 1 < len(tokens) and tokens[i + 1].lower() in LINKS
@@ -214,10 +273,20 @@ def roles(text: str) -> list[tuple[str, tuple[str, ...]]]:
     return found
 
 
-def role_elsewhere(question: str, sources: Sequence[str]) -> str | None:
+def role_elsewhere(question: str, sources: Sequence[str], claim: str = "") -> str | None:
     """Why the sentences cited do not give the role the question asks about at the organisation it
-    names, when they give that role at another one ("CEO of Instacart" for "Who is the CEO of Meta?")."""
+    names, when they give that role at another one ("CEO of Instacart" for "Who is the CEO of Meta?");
+    or why ``claim`` answers "what is her role at Google?" with a place at another organisation."""
     for role, org in roles(question)[:1]:
+        if role in ANY_ROLE:
+            tokens = _tokens(claim)
+            placed = [o for i, t in enumerate(tokens) if t.lower() == "at" and (o := _org_after(tokens, i + 1))]
+            if placed and not any(set(o) & set(org) for o in placed):
+                return f"the answer gives a place at {' '.join(placed[0])}, not at {' '.join(org)}"
+            claimed = [r for r, o in roles(claim) if set(o) & set(org)]  # "he is the CEO of OpenAI": is he?
+            if not claimed:
+                continue
+            role = claimed[0]
         held = [o for s in sources for r, o in roles(s) if r == role]
         if held and not any(set(o) & set(org) for o in held):
             return f"the cited sentence gives the {role} of {' '.join(held[0])}, not of {' '.join(org)}"

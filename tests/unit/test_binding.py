@@ -177,3 +177,72 @@ def test_a_role_at_another_organisation_does_not_answer_for_the_one_asked():
     assert misbound("Jane Roe.", "Who is the CEO of Zeta?", [both]) is not None
     other_role = "Jane Roe, Acme's CFO, met Zeta CEO John Doe."
     assert misbound("John Doe.", "Who is the CEO of Acme?", [other_role]) is not None
+
+
+DROPS = "Orders on the app fell by 22.5% since May, and returns fell by 20.7%."
+
+
+@pytest.mark.parametrize(
+    ("claim", "wrong"),
+    [
+        ("The drop in orders was 22.5% larger than the drop in returns.", True),  # a level given as the gap
+        ("Orders fell 22.5 percentage points more than returns.", True),
+        ("Orders fell by 22.5%, returns by 20.7%.", False),
+        ("The drop in orders was 1.8 percentage points larger.", False),  # derived: not the sentence's figure
+        ("Orders fell by more than 20.7%.", False),  # "more than" before a figure hedges it
+    ],
+)
+def test_a_figure_is_not_given_as_a_difference_the_sentence_does_not_state(claim, wrong):
+    question = "How many percentage points larger was the drop in orders than the drop in returns?"
+    assert (misbound(claim, question, [DROPS]) is not None) is wrong
+
+
+def test_a_difference_the_sentence_states_may_be_given_as_one():
+    source = "Zeta now has 300 million more users than in March."
+    assert misbound("Zeta has 300 million more users than in March.", "How many more?", [source]) is None
+
+
+TWO_EVENTS = "Sign-ups at Zeta have slowed sharply since April and have stalled since September."
+
+
+@pytest.mark.parametrize(
+    ("claim", "question", "wrong"),
+    [
+        ("Since April.", "Since when have sign-ups at Zeta stalled?", True),
+        ("Since September.", "Since when have sign-ups at Zeta stalled?", False),
+        ("Since September.", "Since when have sign-ups slowed?", True),
+        ("Since April.", "Since when have sign-ups slowed?", False),
+        ("Sign-ups slowed since April.", "Since when have sign-ups stalled?", False),  # true; its own event
+        ("Since April.", "When did things change at Zeta?", False),  # neither event asked: not read
+    ],
+)
+def test_a_period_answers_when_only_for_the_event_it_dates(claim, question, wrong):
+    assert (misbound(claim, question, [TWO_EVENTS]) is not None) is wrong
+
+
+def test_only_a_claim_giving_a_period_for_one_of_two_events_is_read():
+    question = "Which firm found that sign-ups slowed?"
+    assert misbound("Zeta found that sign-ups slowed.", question, [TWO_EVENTS]) is None  # no period given
+    one_event = "Sign-ups at Zeta have slowed sharply since May 2025."  # a month and a year: one date
+    assert misbound("Since 2025.", "Since when have sign-ups slowed?", [one_event]) is None
+
+
+def test_a_period_opening_its_clause_dates_nothing_that_can_be_read():
+    source = "In March, Zeta had 350 users, but by October, it had 650."
+    assert misbound("In March.", "When did Zeta have 350 users?", [source]) is None
+    assert misbound("In October.", "When did Zeta have 650 users?", [source]) is None
+
+
+def test_a_place_at_another_organisation_does_not_answer_a_role_asked_at_one():
+    source = "Orbit CEO Jane Roe and John Doe, former head of sales at Zeta, both replied."
+    question = "What was John Doe's role at Orbit?"
+    assert misbound("John Doe was the former head of sales at Zeta.", question, [source]) is not None
+    assert misbound("John Doe was the former head of sales at Zeta.", "What was John Doe's role at Zeta?",
+                    [source]) is None
+    assert misbound("He was head of sales.", question, [source]) is None  # no place given: the judge decides
+    # A role the claim gives at the organisation asked must be one the sentence gives there.
+    assert misbound("Jane Roe is the CEO of Zeta.", "What is Jane Roe's role at Zeta?", [source]) is not None
+    assert misbound("Jane Roe is the CEO of Orbit.", "What is Jane Roe's role at Orbit?", [source]) is None
+    both = "Orbit CEO Jane Roe, a board member at Zeta, replied."
+    claim = "Jane Roe is CEO of Orbit and a board member at Zeta."
+    assert misbound(claim, "What is Jane Roe's role at Zeta?", [both]) is None  # her role at Orbit is not read
