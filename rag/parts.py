@@ -14,11 +14,17 @@ from collections.abc import Sequence
 from rag.asks import question_names
 from rag.text import WORD, content_words, refers_back
 
+# A question word may follow a preposition: "and into which product ...", "and from whom ...".
+PREPOSITION = (
+    r"(?:about|above|across|after|against|among|around|at|before|behind|below|between|beyond|by|despite|during|"
+    r"for|from|in|inside|into|like|near|of|off|on|onto|out of|over|per|since|through|to|toward|towards|under|"
+    r"until|upon|via|with|within|without)\s+"
+)
 # Where a question asks a second thing: another question after "?" or ";", "and" (or "as well as",
 # "plus") before a question word, or "and" before an imperative ("Name ... and say ...").
 SECOND_QUESTION = re.compile(
-    r"(?<=[?;])\s+|,?\s+(?:and|as well as|plus)\s+"
-    r"(?=(?:(?:by|in|on|at|for|from|to|with|since|until|of)\s+)?(?:how|what|when|who|whom|whose|which|where|why)\b)|"
+    rf"(?<=[?;])\s+|,?\s+(?:and|as well as|plus)\s+"
+    rf"(?=(?:{PREPOSITION})?(?:how|what|when|who|whom|whose|which|where|why)\b)|"
     r",?\s+and\s+(?=(?:say|tell|explain|name|give|state|describe|list|identify)\b)",
     re.IGNORECASE,
 )
@@ -26,7 +32,7 @@ MIN_PART_WORDS = 3  # a shorter "part" is no question of its own ("Which company
 
 
 ASKING = re.compile(
-    r"^(?:(?:by|in|on|at|for|from|to|with|since|until|of)\s+)?(?:how|what|when|who|whom|whose|which|where|why|"
+    rf"^(?:{PREPOSITION})?(?:how|what|when|who|whom|whose|which|where|why|"
     r"is|are|was|were|do|does|did|can|could|will|would|has|have|had|say|tell|explain|name|give|state|describe|"
     r"list|identify)\b",
     re.IGNORECASE,

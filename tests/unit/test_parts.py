@@ -21,6 +21,11 @@ from rag.types import Chunk, Citation, Sentence, Status
         ("Which firm employs Jane Roe, and by what percentage did sales fall?",
          ["Which firm employs Jane Roe", "by what percentage did sales fall?"]),
         ("How big is Zeta, as well as what does it cost?", ["How big is Zeta", "what does it cost?"]),
+        # Any preposition may come before the second question word.
+        ("When did Zeta launch, and into which market did it expand?",
+         ["When did Zeta launch", "into which market did it expand?"]),
+        ("Who founded Acme, and out of which lab did it grow?", ["Who founded Acme", "out of which lab did it grow?"]),
+        ("Who sued Acme? About what did they complain?", ["Who sued Acme?", "About what did they complain?"]),
         ("Name the model Acme shipped and say what it beat.", ["Name the model Acme shipped", "say what it beat."]),
         ("How many users did Zeta have between March and October?",
          ["How many users did Zeta have between March and October?"]),
