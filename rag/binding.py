@@ -229,6 +229,7 @@ ROLES = frozenset(
 LINKS = frozenset({"of", "at"})
 # What a question asks when it asks someone's place at an organisation without naming the role.
 ANY_ROLE = frozenset("role position job title post".split())
+KNOWN = ROLES | ANY_ROLE
 
 
 def _org_after(tokens: list[str], i: int) -> tuple[str, ...]:
@@ -262,8 +263,7 @@ def roles(text: str) -> list[tuple[str, tuple[str, ...]]]:
     found = []
     for i, token in enumerate(tokens):
         lowered = token.lower()
-        known = ROLES | ANY_ROLE
-        role = lowered if lowered in known else lowered[:-1] if lowered.endswith("s") and lowered[:-1] in known else ""
+        role = lowered if lowered in KNOWN else lowered[:-1] if lowered.endswith("s") and lowered[:-1] in KNOWN else ""
         if not role:
             continue
         linked = i + 1 < len(tokens) and tokens[i + 1].lower() in LINKS
