@@ -58,8 +58,9 @@ def serve(tmp: Path, llm: str, embeddings) -> Iterator[Served]:
 @pytest.fixture(scope="module")
 def quoting_app(tmp_path_factory, real_embeddings) -> Iterator[Served]:
     """The web chat with model checks on, on a scripted model: its draft dates a stagnation "Since April"
-    (the article says September), the claim check says no, the quote check says yes to the source's
-    own sentence. One question's worth of replies."""
+    (the article's April is the slowdown's; the stagnation is September's), which verification
+    withdraws before any model check, and the quote check says yes to the source's own sentence. One
+    question's worth of replies."""
     from api.server import create_app, start
     from rag.store import Index
     from tests.unit.helpers import scripted
@@ -70,7 +71,7 @@ def quoting_app(tmp_path_factory, real_embeddings) -> Iterator[Served]:
     settings = load_settings(project_root=tmp, env={}, llm="fake:unused", host="127.0.0.1", port=free_port())
     assert settings.verify_with_model and settings.quote_when_withdrawn  # the defaults under test
     prepare_index(settings)(real_embeddings)
-    llm = scripted("Since April, according to Apptopia [1].", "no", "yes")
+    llm = scripted("Since April, according to Apptopia [1].", "yes")
     pipeline = Pipeline(settings, Index.load(settings), real_embeddings, llm, "fake:scripted")
     server = start(create_app(settings, pipeline), settings)
     try:
