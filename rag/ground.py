@@ -28,6 +28,7 @@ from rag.text import (
     names,
     names_supported,
     parse_markers,
+    refers_back,
     split_sentences,
     strip_markers,
 )
@@ -59,6 +60,24 @@ class Evidence(Protocol):
     def lead(self, chunk: Chunk) -> str:
         """The chunk and the sentences just before it (where verification looks for its subject)."""
         ...
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the question already says: its content words (stemmed) and its name words."""
+
+    words: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, question: str) -> Asked:
+        return cls(frozenset(content_words(question)), frozenset(w for run in names(question) for w in run))
+
+
+def cited_text(chunk: Chunk, evidence: Evidence) -> str:
+    """What citing ``chunk`` stands for: the sentence, with what comes just before it when it opens by
+    referring back ("This executive, who joined ..." names her one sentence earlier)."""
+    return evidence.lead(chunk) if refers_back(chunk.text) else chunk.text
 
 
 @dataclass(frozen=True)
@@ -111,8 +130,11 @@ def _support(
     passage: Passage,
     evidence: Evidence,
     derive: bool,
-    asked: frozenset[str] = frozenset(),
+    asked: Asked = Asked(),
 ) -> Support:
+    """How well ``passage`` supports ``claim``, and which of its sentences the claim cites: the best
+    match, unless it lacks a name the claim adds to the question that another sentence has ("Depending
+    on the urgency, ... yellow and orange" rather than "... used by Silicon Valley companies")."""
     words = content_words(claim)
     nums = figures(claim)
     missing = nums - figures(passage.text)
@@ -120,15 +142,18 @@ def _support(
         missing = _underived(missing, passage)
     claim_names = names(claim)
     para_text = " ".join({evidence.paragraph(c) for c in passage.chunks}).lower()
-    best_chunk, best_score, best_sim = passage.chunks[0], -1.0, -1.0
+    scored = []
     for chunk in passage.chunks:
         sim = float(claim_vec @ evidence.vector(chunk))
         overlap = len(words & content_words(chunk.text)) / max(1, len(words))
         bonus = 0.2 * len(nums & figures(chunk.text)) / max(1, len(nums))
-        score = 0.5 * sim + 0.5 * overlap + bonus
-        if score > best_score:
-            best_chunk, best_score, best_sim = chunk, score, sim
-    overlap_all = _overlap(words, content_words(passage.text), asked)
+        scored.append((0.5 * sim + 0.5 * overlap + bonus, sim, chunk))
+    best_score, best_sim, best_chunk = max(scored, key=lambda t: t[0])
+    own = [run for run in claim_names if not set(run) <= asked.names]
+    naming = [t for t in scored if names_supported(own, cited_text(t[2], evidence).lower())]
+    if naming and best_chunk not in {t[2] for t in naming}:
+        best_chunk = max(naming, key=lambda t: t[0])[2]  # the sentence naming what the claim adds
+    overlap_all = _overlap(words, content_words(passage.text), asked.words)
     ok = (
         not missing
         and names_supported(claim_names, para_text)
@@ -144,11 +169,11 @@ def _choose(
     passages: Sequence[Passage],
     evidence: Evidence,
     derive: bool,
-    asked: frozenset[str] = frozenset(),
+    asked: Asked = Asked(),
 ) -> list[Support]:
     """The passages that support ``claim``: the model's own markers when they are (nearly) as good
-    as the best supporting passage, else the best one; none when nothing supports it. ``asked`` is the
-    question's content words (see ``_overlap``)."""
+    as the best supporting passage, else the best one; none when nothing supports it. ``asked`` is what
+    the question says (see ``_overlap`` and ``_support``)."""
     supports = sorted((_support(claim, vec, p, evidence, derive, asked) for p in passages), key=lambda s: -s.score)
     ok = [s for s in supports if s.ok]
     if not ok:
@@ -176,8 +201,8 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
     extra = [x for c in claims for x in clauses[c] if len(clauses[c]) > 1]
     vecs = dict(zip(claims + extra, embed(claims + extra), strict=True))
 
-    q_words = frozenset(content_words(question))
-    asked = q_words | META_WORDS
+    known = Asked.of(question)
+    asked = known.words | META_WORDS
     derive = asks_for_computation(question)
     numbering: dict[str, int] = {}
     citations: list[Citation] = []
@@ -188,9 +213,9 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
         if is_refusal(claim) or not (content_words(claim) - asked):
             out.append(Sentence(claim))  # nothing to check: no content, or only restates the question
             continue
-        chosen = _choose(claim, markers, vecs[claim], passages, evidence, derive, q_words)
+        chosen = _choose(claim, markers, vecs[claim], passages, evidence, derive, known)
         if not chosen and len(clauses[claim]) > 1:
-            per_clause = [_choose(x, markers, vecs[x], passages, evidence, derive, q_words) for x in clauses[claim]]
+            per_clause = [_choose(x, markers, vecs[x], passages, evidence, derive, known) for x in clauses[claim]]
             if all(per_clause):
                 chosen = [s[0] for s in per_clause]
         if not chosen:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from rag.asks import attributed, covers_periods, gives_kind, name_words, periods, question_kind, question_names
 from rag.binding import misbound
 from rag.direction import reverses
-from rag.ground import Evidence, Grounded
+from rag.ground import Evidence, Grounded, cited_text
 from rag.judge import Judge
 from rag.parts import asked_part, on_its_own, question_parts
 from rag.text import (
@@ -45,7 +45,6 @@ from rag.text import (
     figures,
     names,
     names_supported,
-    refers_back,
     stem,
 )
 from rag.types import Sentence, Status
@@ -117,35 +116,33 @@ def restates(claim: str, source: str, question: str) -> bool:
 PARTICIPLE_OPENER = re.compile(r"^\W*[A-Z][a-z]+(?:ing|ed)\b")  # "Depending on ...", "Founded in ..."
 
 
-def names_in_place(sentence: Sentence, question: str, cited: str, grounded: Grounded, evidence: Evidence) -> bool:
-    """Whether the names of ``sentence`` stand where they must: all of them in the sentence it cites;
-    or, when that sentence names nobody the claim does not ("Depending on the urgency, there are
-    yellow and orange alerts"), the names the claim repeats from the question (its subject: "Silicon
-    Valley firms") in the sentences just before, where the article set the scene. A cited sentence
-    about someone else ("Simo became CEO of Applications") never lends its role to the question's
-    subject named nearby."""
+def names_in_place(
+    sentence: Sentence, question: str, cited: str, grounded: Grounded, evidence: Evidence
+) -> str | None:
+    """The text the names of ``sentence`` stand in, or None when they do not stand where they must: all
+    of them in the sentence it cites (``cited`` is returned); or, when that sentence names nobody the
+    claim does not ("Depending on the urgency, there are yellow and orange alerts"), the names the
+    claim repeats from the question (its subject: "Silicon Valley firms") in the sentences just before,
+    where the article set the scene (that lead is returned: the claim's meaning rests on it too). A
+    cited sentence about someone else ("Simo became CEO of Applications") never lends its role to the
+    question's subject named nearby."""
     claim_names = names(sentence.text)
     if names_supported(claim_names, cited.lower()):
-        return True
+        return cited
     claim_words = name_words(sentence.text)
     others = [run for run in names(PARTICIPLE_OPENER.sub("", cited)) if not set(run) <= claim_words]
     if others:
-        return False
+        return None
     asked = name_words(question)
     own = [run for run in claim_names if not set(run) <= asked]
     repeated = [run for run in claim_names if set(run) <= asked]
     lead = " ".join(evidence.lead(grounded.chunk(n)) for n in sentence.citations)
-    return names_supported(own, cited.lower()) and names_supported(repeated, lead.lower())
+    return lead if names_supported(own, cited.lower()) and names_supported(repeated, lead.lower()) else None
 
 
 def what_it_cites(sentence: Sentence, grounded: Grounded, evidence: Evidence) -> str:
-    """The text a sentence's citations stand for: each cited sentence, with what comes just before it
-    when it opens by referring back ("This executive, who joined ..." names her one sentence earlier)."""
-    parts = []
-    for n in sentence.citations:
-        chunk = grounded.chunk(n)
-        parts.append(evidence.lead(chunk) if refers_back(chunk.text) else chunk.text)
-    return " ".join(parts)
+    """The text a sentence's citations stand for (``cited_text`` of each)."""
+    return " ".join(cited_text(grounded.chunk(n), evidence) for n in sentence.citations)
 
 
 def verify(
@@ -159,14 +156,19 @@ def verify(
     whole answer when no sentence answers ``question``. Returns the new result and every verdict."""
     if grounded.status is not Status.ANSWERED:
         return grounded, []
-    cited = {s: what_it_cites(s, grounded, evidence) for s in grounded.sentences if s.citations}
+    standing = {
+        s: names_in_place(s, question, what_it_cites(s, grounded, evidence), grounded, evidence)
+        for s in grounded.sentences
+        if s.citations
+    }
+    cited = {s: text for s, text in standing.items() if text is not None}  # what the model check reads
     checks: list[Check] = []
     for s in grounded.sentences:
         if not s.citations:
             checks.append(Check(s, True, "uncited"))  # no factual content (grounding decided)
         elif prompt and copies(s.text, prompt):
             checks.append(Check(s, False, "copies the prompt"))
-        elif not names_in_place(s, question, cited[s], grounded, evidence):
+        elif standing[s] is None:
             checks.append(Check(s, False, "names not in the cited sentence"))
         elif reverses(s.text, " ".join(grounded.chunk(n).text for n in s.citations)):  # the relation's own sentence
             checks.append(Check(s, False, "the other way round from the cited sentence"))

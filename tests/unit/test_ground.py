@@ -133,3 +133,30 @@ def test_an_answer_that_echoes_a_paraphrased_question_is_judged_by_what_it_adds(
     # A single added word is too little to tell support from coincidence.
     echo = "People talk to the chatbot in a typical seven-day span [1]."
     assert run(echo, setup, "Who talks to the chatbot in a typical seven-day span?").status is Status.UNSUPPORTED
+
+
+NAMING_DOC = (
+    "Red alert is a common expression among Silicon Valley firms facing a crisis. "
+    "Lower urgency gets yellow and orange alerts.\n"
+    "Fidji Simo is the new hire. This executive joined OpenAI in May.\n"
+)
+
+
+def test_within_a_passage_the_sentence_naming_what_the_claim_adds_is_cited():
+    # The first sentence shares more words with the claim, but only the second has "yellow", the name
+    # the claim adds to the question; verification reads names in the cited sentence itself.
+    passages, chunks = passages_from(NAMING_DOC, [[0, 1]])
+    question = "Which alert colours do Silicon Valley firms use in a crisis?"
+    g = ground("Yellow and orange alerts are used by Silicon Valley firms in a crisis [1].", passages, bow_embed,
+               BowEvidence(chunks), question)  # fmt: skip
+    assert g.status is Status.ANSWERED
+    assert g.citations[0].text.startswith("Lower urgency")
+
+
+def test_a_sentence_that_refers_back_to_the_name_keeps_its_citation():
+    # "This executive" is named in the sentence before, which verification reads with it.
+    passages, chunks = passages_from(NAMING_DOC, [[2, 3]])
+    question = "Who joined OpenAI in May?"
+    g = ground("Fidji Simo joined OpenAI in May [1].", passages, bow_embed, BowEvidence(chunks), question)
+    assert g.status is Status.ANSWERED
+    assert g.citations[0].text.startswith("This executive")

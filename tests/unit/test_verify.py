@@ -307,6 +307,24 @@ def test_names_from_the_question_may_be_set_just_before_a_sentence_naming_nobody
         assert checks[0].rule == "names not in the cited sentence"
 
 
+def test_the_model_check_reads_the_sentence_before_when_the_claims_subject_stands_there():
+    # The claim's "Silicon Valley firms" is in the sentence before the cited one; the model check must
+    # see that sentence too, or it judges a claim whose subject its source does not have.
+    passages, chunks = passages_from(ALERT_DOC, [[1]])
+    evidence = BowEvidence(chunks)
+    question = "Apart from red, which alert colours do Silicon Valley firms use?"
+    grounded = ground("Silicon Valley firms use yellow and orange alerts [1].", passages, bow_embed, evidence, question)
+    sources = []
+
+    def judge(source: str, question: str, claim: str) -> Verdict:
+        sources.append(source)
+        return Verdict(True, 0.9)
+
+    result, _ = verify(question, grounded, evidence, judge=judge)
+    assert result.status is Status.ANSWERED
+    assert sources == [f"{chunks[0].text} {chunks[1].text}"]
+
+
 def test_a_claim_the_other_way_round_from_its_source_is_withdrawn(world):
     result, checks = checked("Anthropic founded OpenAI [2].", "Who founded OpenAI?", world)
     assert result.status is Status.UNSUPPORTED
