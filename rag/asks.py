@@ -32,6 +32,16 @@ DATE_WORDS = MONTHS | frozenset(
 )
 
 
+# Nouns whose instances are known by a name: "which company", "what toolkit", "which newly released
+# OpenAI model" (up to three words between, after the question's first "which" or "what") ask for one;
+# "what kind of product" and "... able to do with what big models know" do not.
+NAMED_THINGS = (
+    r"compan(?:y|ies)|firms?|publications?|outlets?|newspapers?|media|persons?|people|executives?|"
+    r"organi[sz]ations?|banks?|startups?|models?|products?|teams?|apps?|browsers?|partners?|founders?|"
+    r"investors?|accounts?|channels?|services?|platforms?|toolkits?|codenames?|divisions?|rivals?|competitors?"
+)
+
+
 class Kind(StrEnum):
     """What kind of answer a question asks for."""
 
@@ -50,8 +60,10 @@ QUESTION_KINDS = (
     )),
     (Kind.DATE, re.compile(r"^\s*(since )?when\b|\b(what|which) (date|day|year|month|time)\b|\bsince when\b", re.I)),
     (Kind.NAME, re.compile(
-        r"^\s*(who|whom|whose)\b|\b(which|what) (company|companies|firm|publication|outlet|newspaper|media|"
-        r"person|people|executive|organi[sz]ation|bank|startup|model|product|team|app|browser|partner)\b",
+        r"^\s*(who|whom|whose)\b|^(?:(?!\b(?:which|what)\b).)*\b(which|what)\s+"
+        rf"(?:(?!(?:of|is|are|was|were|do|does|did|the|a|an)\b)[\w'’-]+\s+){{0,3}}?(?:{NAMED_THINGS})\b|"
+        r"\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\s+(?:the\s+)?(?:name|codename)s?\b|"
+        r"\bwhat\b[^?]{0,60}\bcalled\s*\?",
         re.I,
     )),
 )  # fmt: skip

@@ -123,6 +123,17 @@ def test_model_judge_is_asked_only_for_non_verbatim_claims(world):
         ("What does the company count as revenue?", Kind.OTHER),
         ("What did the share of usage reach?", Kind.FIGURE),
         ("What will users share with it, and how much?", Kind.FIGURE),
+        # A thing known by its name, with up to three words before the noun, after the first "what".
+        ("Which newly released OpenAI model did it surpass?", Kind.NAME),
+        ("What toolkit did the company put out?", Kind.NAME),
+        ("For which music streaming service can people build playlists?", Kind.NAME),
+        ("What is the name of the browser it released?", Kind.NAME),
+        ("What's the codename of the new model?", Kind.NAME),
+        ("And what is that model called?", Kind.NAME),
+        ("What kind of product is she good at building?", Kind.OTHER),
+        ("What type of model will they release?", Kind.OTHER),
+        ("What is the model able to do with what big models know?", Kind.OTHER),
+        ("What did the big new models of the year do?", Kind.OTHER),
     ],
 )
 def test_question_kinds(question, kind):
