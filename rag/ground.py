@@ -4,7 +4,9 @@ Markers the model wrote are checked against the passages: a wrong marker is re-p
 passage that does support the sentence, a missing one is added, a sentence whose names or figures
 appear in no passage is dropped, and an answer left with no supported claim is withdrawn.
 A claim's figures must occur in the passage it cites, and its names in that passage's paragraph,
-so a figure the document gives for something else cannot pass.
+so a figure the document gives for something else cannot pass. Within the passage, the sentence cited
+is the one closest to the claim, or, when that one lacks a name the claim adds to the question, the
+closest one that has them all (verification reads names in the cited sentence itself).
 
 Chunk vectors come from the index (the ones Chroma already stores); only the claims are embedded.
 """

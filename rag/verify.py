@@ -23,7 +23,8 @@ Cheap lexical checks settle the clear cases, in order:
    around the cited sentences (its paragraph), where articles put attributions.
 A claim that passes and is not a restatement of its source in the source's own words goes to ``judge``
 (the chat model asked whether the source states this answer to the question, ``rag.judge``), when one
-is configured.
+is configured; the source it reads is the cited sentence, with the sentences before it when the claim's
+subject stands there (2. above).
 """
 
 from __future__ import annotations
