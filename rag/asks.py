@@ -1,15 +1,17 @@
 """What a question asks: the kind of answer it wants (a name, a figure, a date), its subject, the
-periods it speaks of, and the source it attributes the fact to; and whether a sentence gives that
-kind. Verification (``rag.verify``) checks an answer against these, part by part for a question that
-asks two things (``rag.parts``).
+periods it speaks of, and the source it attributes the fact to; whether a sentence gives that kind;
+and, for a yes/no or either/or question, whether a claim in the question's own words answers it.
+Verification (``rag.verify``) checks an answer against these, part by part for a question that asks
+two things (``rag.parts``); grounding (``rag.ground``) asks ``answers_polar``.
 """
 
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from enum import StrEnum
 
-from rag.text import MONTHS, NUMBER, TOKEN, WORD, figures, names
+from rag.text import MONTHS, NUMBER, TOKEN, WORD, content_words, figures, names
 
 NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
@@ -203,6 +205,54 @@ def periods(text: str) -> set[str]:
 
 def covers_periods(question: str, source: str) -> bool:
     """Whether every period the question asks about ("every month", "next year", "2024") is one the
-    cited text speaks of: "800 million every week" does not answer "how many every month"."""
-    wanted = periods(question)
-    return wanted <= periods(source)
+    cited text speaks of: "800 million every week" does not answer "how many every month". Of the two
+    options of an either/or question ("next week or next month?"), one is enough."""
+    wanted, have = periods(question), periods(source)
+    first, second = (periods(" ".join(side)) for side in _options(question))
+    if first - second and second - first:
+        return wanted - first - second <= have and bool(have & (first ^ second))
+    return wanted <= have
+
+
+# A yes/no or either/or question opens with an auxiliary, after at most a leading phrase ("By October,
+# had Gemini reached ...?", "Is the flagship model X or Y?").
+POLAR = re.compile(
+    r"^\W*(?:[^,?]{0,60},\s*)?(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I
+)
+YES_OR_NO = re.compile(r"^\W*(?:yes|no)\b", re.I)
+
+
+def _options(question: str) -> tuple[list[str], list[str]]:
+    """The words around a question's last "or": what follows it, and as many words before it and two
+    more (empty lists when there is no "or")."""
+    words = WORD.findall(question)  # as written: a capitalised "May" is the month
+    lowered = [w.lower() for w in words]
+    if "or" not in lowered:
+        return [], []
+    at = len(words) - 1 - lowered[::-1].index("or")
+    after = words[at + 1 :]
+    return words[max(0, at - len(after) - 2) : at], after
+
+
+def alternatives(question: str) -> tuple[set[str], set[str]]:
+    """The content words that tell apart the two options of an either/or question: around its last
+    "or", the words of what follows that differ from those just before it ("next week or next month" →
+    {week}, {month}; "650 million or 800 million monthly users" → {650, ...}, {800}). Two empty sets
+    when the question offers no choice."""
+    before, after = _options(question)
+    matcher = SequenceMatcher(None, [w.lower() for w in before], [w.lower() for w in after], autojunk=False)
+    changed = [op for op in matcher.get_opcodes() if op[0] == "replace"]
+    first = content_words(" ".join(w for _, i, j, _, _ in changed for w in before[i:j]))
+    second = content_words(" ".join(w for _, _, _, k, m in changed for w in after[k:m]))
+    return first - second, second - first
+
+
+def answers_polar(claim: str, question: str) -> bool:
+    """Whether ``claim`` answers a yes/no or either/or question in the question's own words: it opens
+    with yes or no ("Yes, Fidji Simo was Instacart's chief executive"), or it keeps one option and not
+    the other ("The reasoning model will ship next week"). Such a claim says something (which one,
+    whether), so it is checked like any other, not passed over as a restatement of the question."""
+    first, second = alternatives(question)
+    words = content_words(claim)
+    chose = bool(first and second) and bool(words & first) != bool(words & second)
+    return chose or bool(POLAR.match(question) and YES_OR_NO.match(claim))

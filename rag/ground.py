@@ -2,7 +2,9 @@
 
 Markers the model wrote are checked against the passages: a wrong marker is re-pointed to the
 passage that does support the sentence, a missing one is added, a sentence whose names or figures
-appear in no passage is dropped, and an answer left with no supported claim is withdrawn.
+appear in no passage is dropped, and an answer left with no supported claim is withdrawn. A sentence
+that only restates the question is passed over, unless it answers a yes/no or either/or question
+("Yes, ...", or one option kept): that is a claim like any other.
 A claim's figures must occur in the passage it cites, and its names in that passage's paragraph,
 so a figure the document gives for something else cannot pass. Within the passage, the sentence cited
 is the one closest to the claim, or, when that one lacks a name the claim adds to the question, the
@@ -20,6 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
+from rag.asks import answers_polar, name_words
 from rag.derive import asks_for_computation, derivable, numeric
 from rag.parts import question_parts
 from rag.text import (
@@ -66,14 +69,37 @@ class Evidence(Protocol):
 
 @dataclass(frozen=True)
 class Asked:
-    """What the question already says: its content words (stemmed) and its name words."""
+    """The question a claim answers: its text and its content words (stemmed)."""
 
+    text: str = ""
     words: frozenset[str] = frozenset()
-    names: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, question: str) -> Asked:
-        return cls(frozenset(content_words(question)), frozenset(w for run in names(question) for w in run))
+        return cls(question, frozenset(content_words(question)))
+
+
+PARTICIPLE_OPENER = re.compile(r"^\W*[A-Z][a-z]+(?:ing|ed)\b")  # "Depending on ...", "Founded in ..."
+
+
+def names_stand(claim: str, question: str, cited: str, lead: str) -> str | None:
+    """The text the names of ``claim`` stand in, or None when they do not stand where they must: all
+    of them in ``cited``, the sentence it cites (``cited`` is returned); or, when that sentence names
+    nobody the claim does not ("Depending on the urgency, there are yellow and orange alerts"), the
+    names the claim repeats from the question (its subject: "Silicon Valley firms") in ``lead``, the
+    sentences just before it and itself, where the article set the scene (``lead`` is returned: the
+    claim's meaning rests on it too). A cited sentence about someone else ("Simo became CEO of
+    Applications") never lends its role to the question's subject named nearby."""
+    claim_names = names(claim)
+    if names_supported(claim_names, cited.lower()):
+        return cited
+    claim_words = name_words(claim)
+    if any(not set(run) <= claim_words for run in names(PARTICIPLE_OPENER.sub("", cited))):
+        return None
+    asked = name_words(question)
+    own = [run for run in claim_names if not set(run) <= asked]
+    repeated = [run for run in claim_names if set(run) <= asked]
+    return lead if names_supported(own, cited.lower()) and names_supported(repeated, lead.lower()) else None
 
 
 def cited_text(chunk: Chunk, evidence: Evidence) -> str:
@@ -135,8 +161,11 @@ def _support(
     asked: Asked = Asked(),
 ) -> Support:
     """How well ``passage`` supports ``claim``, and which of its sentences the claim cites: the best
-    match, unless it lacks a name the claim adds to the question that another sentence has ("Depending
-    on the urgency, ... yellow and orange" rather than "... used by Silicon Valley companies")."""
+    match, unless the claim's names do not stand there (``names_stand``, the rule verification reads
+    them by) and they do in another: "Depending on the urgency, ... yellow and orange" rather than
+    "... used by Silicon Valley companies"; "This executive ... later served as CEO of Instacart" (read
+    with the sentence before it, which names her) rather than "... thanks to the addition of Fidji
+    Simo"."""
     words = content_words(claim)
     nums = figures(claim)
     missing = nums - figures(passage.text)
@@ -151,10 +180,11 @@ def _support(
         bonus = 0.2 * len(nums & figures(chunk.text)) / max(1, len(nums))
         scored.append((0.5 * sim + 0.5 * overlap + bonus, sim, chunk))
     best_score, best_sim, best_chunk = max(scored, key=lambda t: t[0])
-    own = [run for run in claim_names if not set(run) <= asked.names]
-    naming = [t for t in scored if names_supported(own, cited_text(t[2], evidence).lower())]
-    if naming and best_chunk not in {t[2] for t in naming}:
-        best_chunk = max(naming, key=lambda t: t[0])[2]  # the sentence naming what the claim adds
+    def placed(chunk: Chunk) -> bool:
+        return names_stand(claim, asked.text, cited_text(chunk, evidence), evidence.lead(chunk)) is not None
+
+    if naming := [t for t in scored if placed(t[2])]:
+        best_chunk = max(naming, key=lambda t: t[0])[2]  # the best sentence where the claim's names stand
     overlap_all = _overlap(words, content_words(passage.text), asked.words)
     ok = (
         not missing
@@ -212,7 +242,7 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
     out: list[Sentence] = []
     dropped: list[str] = []
     for claim, markers in parsed:
-        if is_refusal(claim) or not (content_words(claim) - asked):
+        if is_refusal(claim) or not (content_words(claim) - asked or answers_polar(claim, question)):
             out.append(Sentence(claim))  # nothing to check: no content, or only restates the question
             continue
         chosen = _choose(claim, markers, vecs[claim], passages, evidence, derive, known)

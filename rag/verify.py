@@ -29,14 +29,13 @@ subject stands there (2. above).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from rag.asks import attributed, covers_periods, gives_kind, name_words, periods, question_kind, question_names
+from rag.asks import attributed, covers_periods, gives_kind, periods, question_kind, question_names
 from rag.binding import misbound
 from rag.direction import reverses
-from rag.ground import Evidence, Grounded, cited_text
+from rag.ground import Evidence, Grounded, cited_text, names_stand
 from rag.judge import Judge
 from rag.parts import asked_part, on_its_own, question_parts
 from rag.text import (
@@ -44,7 +43,6 @@ from rag.text import (
     WORD,
     content_words,
     figures,
-    names,
     names_supported,
     stem,
 )
@@ -114,31 +112,13 @@ def restates(claim: str, source: str, question: str) -> bool:
     )
 
 
-PARTICIPLE_OPENER = re.compile(r"^\W*[A-Z][a-z]+(?:ing|ed)\b")  # "Depending on ...", "Founded in ..."
-
-
 def names_in_place(
     sentence: Sentence, question: str, cited: str, grounded: Grounded, evidence: Evidence
 ) -> str | None:
-    """The text the names of ``sentence`` stand in, or None when they do not stand where they must: all
-    of them in the sentence it cites (``cited`` is returned); or, when that sentence names nobody the
-    claim does not ("Depending on the urgency, there are yellow and orange alerts"), the names the
-    claim repeats from the question (its subject: "Silicon Valley firms") in the sentences just before,
-    where the article set the scene (that lead is returned: the claim's meaning rests on it too). A
-    cited sentence about someone else ("Simo became CEO of Applications") never lends its role to the
-    question's subject named nearby."""
-    claim_names = names(sentence.text)
-    if names_supported(claim_names, cited.lower()):
-        return cited
-    claim_words = name_words(sentence.text)
-    others = [run for run in names(PARTICIPLE_OPENER.sub("", cited)) if not set(run) <= claim_words]
-    if others:
-        return None
-    asked = name_words(question)
-    own = [run for run in claim_names if not set(run) <= asked]
-    repeated = [run for run in claim_names if set(run) <= asked]
+    """The text the names of ``sentence`` stand in (``names_stand``), or None when they do not stand
+    where they must."""
     lead = " ".join(evidence.lead(grounded.chunk(n)) for n in sentence.citations)
-    return lead if names_supported(own, cited.lower()) and names_supported(repeated, lead.lower()) else None
+    return names_stand(sentence.text, question, cited, lead)
 
 
 def what_it_cites(sentence: Sentence, grounded: Grounded, evidence: Evidence) -> str:

@@ -137,7 +137,7 @@ def test_an_answer_that_echoes_a_paraphrased_question_is_judged_by_what_it_adds(
 
 NAMING_DOC = (
     "Red alert is a common expression among Silicon Valley firms facing a crisis. "
-    "Lower urgency gets yellow and orange alerts.\n"
+    "Depending on the urgency, firms use yellow and orange alerts.\n"
     "Fidji Simo is the new hire. This executive joined OpenAI in May.\n"
 )
 
@@ -150,7 +150,7 @@ def test_within_a_passage_the_sentence_naming_what_the_claim_adds_is_cited():
     g = ground("Yellow and orange alerts are used by Silicon Valley firms in a crisis [1].", passages, bow_embed,
                BowEvidence(chunks), question)  # fmt: skip
     assert g.status is Status.ANSWERED
-    assert g.citations[0].text.startswith("Lower urgency")
+    assert g.citations[0].text.startswith("Depending")
 
 
 def test_a_sentence_that_refers_back_to_the_name_keeps_its_citation():
@@ -160,3 +160,31 @@ def test_a_sentence_that_refers_back_to_the_name_keeps_its_citation():
     g = ground("Fidji Simo joined OpenAI in May [1].", passages, bow_embed, BowEvidence(chunks), question)
     assert g.status is Status.ANSWERED
     assert g.citations[0].text.startswith("This executive")
+
+
+def test_a_yes_to_a_yes_no_question_is_a_claim_to_check(setup):
+    # In the question's own words, but it says something: that it is so. It gets its citation ...
+    question = "Did Fidji Simo join OpenAI in May?"
+    g = run("Yes, Fidji Simo joined OpenAI in May [1].", setup, question)
+    assert g.status is Status.ANSWERED and g.citations[0].text.startswith("Fidji Simo joined")
+    # ... and is dropped when no passage supports it, never shown uncited beside a cited claim.
+    question = "Did Fidji Simo join Anthropic in May?"
+    g = run("Yes, Fidji Simo joined Anthropic in May. OpenAI is valued at over $500 billion [2].", setup, question)
+    assert g.dropped == ("Yes, Fidji Simo joined Anthropic in May.",)
+    assert all(s.citations for s in g.sentences)
+
+
+def test_choosing_one_option_of_an_either_or_question_is_a_claim_to_check(setup):
+    g = run("Fidji Simo joined OpenAI in May [1].", setup, "Did Fidji Simo join OpenAI in May or in June?")
+    assert g.status is Status.ANSWERED and g.citations[0].text.startswith("Fidji Simo joined")
+
+
+def test_the_sentence_holding_every_name_of_the_claim_is_cited():
+    # The best match names only Fidji Simo; the next sentence, read with the one it refers back to,
+    # names her and Instacart, all the claim's names (none of them new to the question), and Meta.
+    doc = "Fidji Simo is credited with the new features. This executive later served as CEO of Instacart after Meta.\n"
+    passages, chunks = passages_from(doc, [[0, 1]])
+    question = "Was Fidji Simo credited with the features after she was CEO of Instacart?"
+    g = ground("Yes, Fidji Simo was credited with the features after being CEO of Instacart [1].", passages,
+               bow_embed, BowEvidence(chunks), question)  # fmt: skip
+    assert g.status is Status.ANSWERED and g.citations[0].text.startswith("This executive")

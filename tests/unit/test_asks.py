@@ -1,0 +1,50 @@
+"""Yes/no and either/or questions: the claim that answers them in the question's own words."""
+
+import pytest
+
+from rag.asks import alternatives, answers_polar, covers_periods
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "second"),
+    [
+        ("Will it ship next week or next month?", {"week"}, {"month"}),
+        ("Is the new model Claude Sonnet 4.5 or Claude Opus 4.5?", {"sonnet"}, {"opus"}),
+        ("By October, had Gemini reached 650 million or 800 million users?", {"650"}, {"800"}),
+        ("Did she come from Google or from Meta?", {"googl"}, {"meta"}),
+        ("Who founded Anthropic?", set(), set()),
+    ],
+)
+def test_the_options_of_an_either_or_question(question, first, second):
+    got_first, got_second = alternatives(question)
+    assert first <= got_first and got_second == second
+    assert not got_first & got_second
+
+
+@pytest.mark.parametrize(
+    ("claim", "question", "answers"),
+    [
+        # one option kept, the other not: a choice, even in the question's own words
+        ("The model will ship next week.", "Will the model ship next week or next month?", True),
+        ("The new model is Claude Opus 4.5.", "Is the new model Claude Sonnet 4.5 or Claude Opus 4.5?", True),
+        # both options, or neither: no choice made
+        ("The model will ship next week or next month.", "Will the model ship next week or next month?", False),
+        ("The model will ship.", "Will the model ship next week or next month?", False),
+        # a yes or a no answers a yes/no question, also after a leading phrase
+        ("Yes, Fidji Simo was Instacart's CEO.", "Before OpenAI, had Fidji Simo been Instacart's CEO?", True),
+        ("No, it was trained on TPUs.", "Was Gemini 3 trained on GPUs?", True),
+        # but not a question that asks for something else
+        ("Yes, Fidji Simo.", "Who was Instacart's CEO?", False),
+    ],
+)
+def test_a_claim_answering_a_polar_question_in_its_own_words(claim, question, answers):
+    assert answers_polar(claim, question) is answers
+
+
+def test_one_option_of_an_either_or_question_covers_its_periods():
+    question = "Did Altman say the model would ship next week or next month?"
+    assert covers_periods(question, "They will release a model next week.")
+    assert not covers_periods(question, "They will release a model.")
+    # a period outside the options is still required
+    assert not covers_periods("Every month, did it gain users next week or next year?", "Next week it grew.")
+    assert not covers_periods("How many users every month?", "800 million every week")
