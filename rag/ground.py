@@ -7,8 +7,8 @@ that only restates the question is passed over, unless it answers a yes/no or ei
 ("Yes, ...", or one option kept): that is a claim like any other.
 A claim's figures must occur in the passage it cites, and its names in that passage's paragraph,
 so a figure the document gives for something else cannot pass. Within the passage, the sentence cited
-is the one closest to the claim, or, when that one lacks a name the claim adds to the question, the
-closest one that has them all (verification reads names in the cited sentence itself).
+is the closest one to the claim where the claim's names stand by verification's rule (``names_stand``),
+or the closest one when they stand in none.
 
 Chunk vectors come from the index (the ones Chroma already stores); only the claims are embedded.
 """
@@ -180,6 +180,7 @@ def _support(
         bonus = 0.2 * len(nums & figures(chunk.text)) / max(1, len(nums))
         scored.append((0.5 * sim + 0.5 * overlap + bonus, sim, chunk))
     best_score, best_sim, best_chunk = max(scored, key=lambda t: t[0])
+
     def placed(chunk: Chunk) -> bool:
         return names_stand(claim, asked.text, cited_text(chunk, evidence), evidence.lead(chunk)) is not None
 
