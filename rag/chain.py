@@ -21,7 +21,7 @@ from rag.embeddings import make_embeddings
 from rag.errors import IndexError_, InputError, ModelError
 from rag.ground import ground
 from rag.judge import AnswerCheck, Judge, make_answer_check, make_judge, short_replies
-from rag.prompts import SYSTEM_PROMPT, build_messages, judge_messages, quote_messages
+from rag.prompts import SYSTEM_PROMPT, build_messages, judge_messages, own_answer_messages, quote_messages
 from rag.quote import complete, quote
 from rag.retrieve import Retrieval, Retriever
 from rag.store import Index
@@ -169,13 +169,16 @@ class Pipeline:
 
     def warm_up(self) -> None:
         """Fill the model's prompt cache with the fixed prefixes (the answer prompt's system prompt, the
-        checker's system prompt and worked examples, the quote check's system prompt) by asking for one
-        token of each, so the first question does not pay for them: measured ~7 s for the checker's ~450
-        tokens on 2 cores. A failure is only logged; the first question then reports the real problem."""
+        checker's system prompt and worked examples, the second opinion's and the quote check's system
+        prompts) by asking for one token of each, so the first question does not pay for them: measured
+        ~7 s for the checker's ~450 tokens on 2 cores. A failure is only logged; the first question then
+        reports the real problem."""
         one = short_replies(self.llm, 1)
         prefixes = [[SystemMessage(SYSTEM_PROMPT), HumanMessage("Sources:")]]
         if self._judge is not None:
             prefixes.append(judge_messages("Sources.", "Question?", "Answer."))
+            if self.settings.judge_sure > self.settings.judge_threshold:  # the second opinion is on
+                prefixes.append(own_answer_messages("Sources.", "Question?"))
         if self._answers is not None:
             prefixes.append(quote_messages("Sentence.", "Question?"))
         for messages in prefixes:

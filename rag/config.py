@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from rag.errors import ConfigError
 
@@ -58,6 +58,9 @@ class Settings(BaseModel):
     judge_threshold: float = Field(
         default=0.8, ge=0, le=1, description="P(yes) a model check needs to keep a claim (where reported)"
     )
+    judge_sure: float = Field(
+        default=0.9, ge=0, le=1, description="a claim kept below this P(yes) is withdrawn if the model's answer differs"
+    )
 
     # Model backend.
     temperature: float = Field(default=0.0, ge=0, le=2)
@@ -90,6 +93,15 @@ class Settings(BaseModel):
         if isinstance(value, str):  # RAG_API_KEYS="key1,key2"
             return [k.strip() for k in value.split(",") if k.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _judge_band(self) -> Settings:
+        if self.judge_sure < self.judge_threshold:
+            raise ValueError(
+                f"judge_sure ({self.judge_sure}) is below judge_threshold ({self.judge_threshold}); "
+                "set them equal for no second opinion"
+            )
+        return self
 
     @field_validator("llm", "embeddings")
     @classmethod

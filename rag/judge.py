@@ -5,6 +5,13 @@ checks, the plain reply kept 10 of 12 false claims. Where the backend reports to
 (llama.cpp, vLLM and other OpenAI-compatible servers), the verdict is P(yes) among the yes/no tokens
 against ``judge_threshold`` instead, which separates true from false claims far better at the same
 cost (one generated token). Other backends fall back to the reply's first word.
+
+A claim it keeps below ``judge_sure`` gets a second question: answer the question from the source
+itself, in a few words (``rag.agree``). An answer that names something else ("Spotify" for the claim
+"Fidji Simo", P(yes) 0.87) withdraws the claim. The second question never keeps a claim the first
+withdrew: the same model reading the same source makes the same mistake twice (kept that way, "He Jian
+edited the article" from "author: He Jian, editor: Jiang Jiao" and four more false claims passed on the
+frozen suites; README, thirteenth round).
 """
 
 from __future__ import annotations
@@ -18,12 +25,14 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable
 
+from rag.agree import Agreement, agreement
 from rag.backends import explain_failure
 from rag.config import Settings
 from rag.errors import ModelError
-from rag.prompts import judge_messages, quote_messages
+from rag.prompts import judge_messages, own_answer_messages, quote_messages
 
 TOP_LOGPROBS = 10  # alternatives asked for at the verdict token: "yes"/"no" in any casing or spacing
+OWN_ANSWER_TOKENS = 12  # a name, a figure or a short phrase; a longer answer is cut, not waited for
 
 
 @dataclass(frozen=True)
@@ -32,9 +41,14 @@ class Verdict:
 
     holds: bool
     p_yes: float | None = None  # None where the backend gives no token probabilities
+    answer: str | None = None  # the model's own answer from the source, where it was asked for one
+    agreement: Agreement | None = None  # how that answer relates to the claim
 
     def describe(self) -> str:
-        return "model" if self.p_yes is None else f"model, P(yes) {self.p_yes:.2f}"
+        text = "model" if self.p_yes is None else f"model, P(yes) {self.p_yes:.2f}"
+        if self.answer is not None and self.agreement is not None:
+            text += f"; its own answer {self.answer!r}: {self.agreement.value}"
+        return text
 
 
 Judge = Callable[[str, str, str], Verdict]  # (source text, question, claim) -> verdict
@@ -86,14 +100,30 @@ def ask(
     return Verdict(text.strip().lower().startswith("yes"))
 
 
+def own_answer(answerer: Runnable, source: str, question: str, model_name: str, settings: Settings) -> str:
+    """The model's own answer to ``question`` from ``source`` alone, in a few words (its first line)."""
+    try:
+        reply = answerer.invoke(own_answer_messages(source, question))
+    except Exception as exc:  # noqa: BLE001 - as in ``ask``
+        raise ModelError(explain_failure(exc, model_name, settings)) from exc
+    text = reply.content if isinstance(reply.content, str) else ""
+    return text.strip().split("\n", 1)[0].strip()
+
+
 def make_judge(llm: BaseChatModel, model_name: str, settings: Settings) -> Judge | None:
-    """The chat model as a one-token verifier, or None when ``verify_with_model`` is off."""
+    """The chat model as a one-token verifier, with a second opinion on the claims it keeps unsure, or
+    None when ``verify_with_model`` is off."""
     if not settings.verify_with_model:
         return None
-    checker = short_replies(llm, 1)
+    checker, answerer = short_replies(llm, 1), short_replies(llm, OWN_ANSWER_TOKENS)
 
     def judge(source: str, question: str, claim: str) -> Verdict:
-        return ask(checker, judge_messages(source, question, claim), settings.judge_threshold, model_name, settings)
+        verdict = ask(checker, judge_messages(source, question, claim), settings.judge_threshold, model_name, settings)
+        if verdict.p_yes is None or not verdict.holds or verdict.p_yes >= settings.judge_sure:
+            return verdict
+        answer = own_answer(answerer, source, question, model_name, settings)
+        found = agreement(answer, claim, question)
+        return Verdict(found is not Agreement.DIFFERS, verdict.p_yes, answer, found)
 
     return judge
 

@@ -98,6 +98,22 @@ def quote_messages(sentence: str, question: str) -> list[BaseMessage]:
     return [SystemMessage(QUOTE_SYSTEM), HumanMessage(turn)]
 
 
+# The second opinion on a claim the check above kept without being sure (``rag.agree``): the model
+# answers the question from the claim's source itself, in a few copied words, which can be compared with
+# the claim. No examples (nothing to copy). On the dev suites' 96 recorded checks, asking for "the answer
+# in the source's own words, as short as possible" got whole sentences back in a third of them; naming
+# the forms a short answer takes got a name, figure or phrase in all but a few.
+OWN_ANSWER_SYSTEM = (
+    "You answer a question from one source text. Reply with only the answer, a few words copied from the source: "
+    "a name, a figure, a date or a short phrase. If the source does not give the answer, reply: none."
+)
+
+
+def own_answer_messages(source: str, question: str) -> list[BaseMessage]:
+    """Ask for the answer ``source`` gives to ``question``, in a few words copied from it."""
+    return [SystemMessage(OWN_ANSWER_SYSTEM), HumanMessage(f"Source: {inert(source)}\nQuestion: {inert(question)}")]
+
+
 QUESTION_LABEL = "\n\nQuestion: "  # between the sources and the question in the answer prompt
 
 

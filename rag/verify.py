@@ -22,9 +22,10 @@ Cheap lexical checks settle the clear cases, in order:
    question attributes the fact to ("according to Apptopia, ...") is not its subject: it must be named
    around the cited sentences (its paragraph), where articles put attributions.
 A claim that passes and is not a restatement of its source in the source's own words goes to ``judge``
-(the chat model asked whether the source states this answer to the question, ``rag.judge``), when one
-is configured; the source it reads is the cited sentence, with the sentences before it when the claim's
-subject stands there (2. above).
+(the chat model asked whether the source states this answer to the question, ``rag.judge``; a claim it
+keeps unsure is withdrawn when its own short answer from the source names something else,
+``rag.agree``), when one is configured; the source it reads is the cited sentence, with the sentences
+before it when the claim's subject stands there (2. above).
 """
 
 from __future__ import annotations

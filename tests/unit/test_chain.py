@@ -192,13 +192,18 @@ def test_grounding_reuses_the_vectors_chroma_stores(settings):
 def test_warm_up_fills_the_prompt_cache_with_every_fixed_prefix(settings):
     from langchain_core.messages import SystemMessage
 
-    from rag.prompts import JUDGE_SYSTEM, QUOTE_SYSTEM, SYSTEM_PROMPT
+    from rag.prompts import JUDGE_SYSTEM, OWN_ANSWER_SYSTEM, QUOTE_SYSTEM, SYSTEM_PROMPT
 
     verifying = settings.model_copy(update={"verify_with_model": True})
-    llm = scripted("x", "y", "z")
+    llm = scripted("x", "y", "z", "w")
     Pipeline(verifying, Index.load(verifying), BowEmbeddings(), llm, "fake:test").warm_up()
-    assert [m[0] for m in llm.received] == [SystemMessage(s) for s in (SYSTEM_PROMPT, JUDGE_SYSTEM, QUOTE_SYSTEM)]
+    expected = (SYSTEM_PROMPT, JUDGE_SYSTEM, OWN_ANSWER_SYSTEM, QUOTE_SYSTEM)
+    assert [m[0] for m in llm.received] == [SystemMessage(s) for s in expected]
     assert len(llm.received[1]) > 2  # the checker's worked examples come with its system prompt
+    no_second = scripted("x", "y", "z")  # judge_sure at the threshold: no second opinion to warm up
+    sure = verifying.model_copy(update={"judge_sure": verifying.judge_threshold})
+    Pipeline(sure, Index.load(sure), BowEmbeddings(), no_second, "fake:test").warm_up()
+    assert OWN_ANSWER_SYSTEM not in {m[0].content for m in no_second.received}
     without_checker = scripted("x")
     pipeline(settings, without_checker).warm_up()  # verify_with_model off: only the answer prompt
     assert len(without_checker.received) == 1

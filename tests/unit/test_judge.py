@@ -9,10 +9,11 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 
+from rag.agree import Agreement
 from rag.config import load_settings
-from rag.errors import ModelError
+from rag.errors import ConfigError, ModelError
 from rag.judge import Verdict, make_answer_check, make_judge, short_replies, yes_probability
-from rag.prompts import JUDGE_EXAMPLES, QUOTE_SYSTEM, judge_messages
+from rag.prompts import JUDGE_EXAMPLES, OWN_ANSWER_SYSTEM, QUOTE_SYSTEM, judge_messages
 from tests.unit.helpers import scripted
 
 
@@ -40,11 +41,42 @@ def test_a_hesitant_yes_below_the_threshold_withdraws_the_claim(settings):
     judge = make_judge(llm, "fake:x", settings)
     assert settings.judge_threshold == 0.8
     assert judge("s", "q", "a") == Verdict(False, 0.7)  # the reply said "yes", the model was not sure
-    assert judge("s", "q", "a") == Verdict(True, 0.9)
+    assert judge("s", "q", "a") == Verdict(True, 0.9)  # sure: no second question
     assert judge("s", "q", "a") == Verdict(False, 0.4)
+    assert len(llm.received) == 3  # a withdrawn claim is never asked about again
     lenient = scripted("x")
-    lenient.messages = iter([reply("yes", yes=0.7, no=0.3)])
-    assert make_judge(lenient, "f", settings.model_copy(update={"judge_threshold": 0.6}))("s", "q", "a").holds
+    lenient.messages = iter([reply("yes", yes=0.95, no=0.05)])
+    assert make_judge(lenient, "f", settings.model_copy(update={"judge_threshold": 0.9}))("s", "q", "a").holds
+
+
+def test_a_claim_kept_unsure_is_withdrawn_when_the_models_own_answer_differs(settings):
+    llm = scripted("x")
+    llm.messages = iter([
+        reply("yes", yes=0.85, no=0.15), AIMessage("Tim Poe\nand more"),  # names someone else: withdrawn
+        reply("yes", yes=0.85, no=0.15), AIMessage("Jane Roe"),  # agrees: kept
+        reply("yes", yes=0.85, no=0.15), AIMessage("none"),  # silent: kept, as the threshold says
+    ])  # fmt: skip
+    judge = make_judge(llm, "fake:x", settings)
+    assert settings.judge_sure == 0.9
+    claim, question = "Jane Roe runs Acme.", "Who runs Acme?"
+    assert judge("Source.", question, claim) == Verdict(False, 0.85, "Tim Poe", Agreement.DIFFERS)
+    assert judge("Source.", question, claim) == Verdict(True, 0.85, "Jane Roe", Agreement.AGREES)
+    assert judge("Source.", question, claim) == Verdict(True, 0.85, "none", Agreement.SILENT)
+    system, turn = llm.received[1]
+    assert system == SystemMessage(OWN_ANSWER_SYSTEM) and len(llm.received[1]) == 2  # no examples to copy
+    assert turn.content == "Source: Source.\nQuestion: Who runs Acme?"
+    assert Verdict(False, 0.85, "Tim Poe", Agreement.DIFFERS).describe() == (
+        "model, P(yes) 0.85; its own answer 'Tim Poe': differs"
+    )
+    once = scripted("x")  # judge_sure at the threshold: no second question
+    once.messages = iter([reply("yes", yes=0.85, no=0.15)])
+    sure = settings.model_copy(update={"judge_sure": 0.8})
+    assert make_judge(once, "f", sure)("s", question, claim) == Verdict(True, 0.85)
+
+
+def test_the_second_opinion_cannot_start_below_the_threshold(tmp_path):
+    with pytest.raises(ConfigError, match=r"judge_sure \(0.7\) is below judge_threshold \(0.8\)"):
+        load_settings(project_root=tmp_path, env={"RAG_JUDGE_SURE": "0.7"}, embeddings="fake:bow", llm="fake:x")
 
 
 def test_without_probabilities_the_reply_word_decides(settings):
