@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from rag.agree import Agreement
 from rag.asks import attributed, covers_periods, gives_kind, periods, question_kind, question_names
 from rag.binding import misbound
 from rag.direction import reverses
@@ -206,7 +207,9 @@ def _judged(check: Check, question: str, cited: dict[Sentence, str], judge: Judg
     verdict = judge(source, question, check.sentence.text)
     if verdict.holds:
         return replace(check, rule=verdict.describe())
-    return replace(check, kept=False, rule=f"the model found the source does not say it ({verdict.describe()})")
+    differs = verdict.agreement is Agreement.DIFFERS
+    why = "the model's own answer from the source differs" if differs else "the model found the source does not say it"
+    return replace(check, kept=False, rule=f"{why} ({verdict.describe()})")
 
 
 def _rebuild(grounded: Grounded, checks: Sequence[Check]) -> Grounded:

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from rag.agree import Agreement
 from rag.asks import Kind, gives_kind, question_kind
 from rag.derive import asks_for_computation, derivable
 from rag.ground import Grounded, ground
@@ -106,6 +107,16 @@ def test_model_judge_is_asked_only_for_non_verbatim_claims(world):
     assert asked == ["Simo is the boss of OpenAI Applications."]
     assert result.status is Status.UNSUPPORTED and checks[0].rule.startswith("the model")
     assert "P(yes) 0.30" in checks[0].rule
+    differs, checks = checked(
+        "Simo is the boss of OpenAI Applications [5].",
+        "Who leads OpenAI Applications?",
+        world,
+        lambda *_: Verdict(False, 0.85, "Sarah Friar", Agreement.DIFFERS),
+    )
+    assert differs.status is Status.UNSUPPORTED
+    assert checks[0].rule == (
+        "the model's own answer from the source differs (model, P(yes) 0.85; its own answer 'Sarah Friar': differs)"
+    )
 
 
 @pytest.mark.parametrize(
