@@ -24,8 +24,10 @@ WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*|\d+(?:[.,]\d+)*")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*(?:\.\d+)*|\d+(?:[.,]\d+)*|[^\w\s]")  # "GPT-3.5" is one token
 # Words that point back to something named earlier ("This executive ...", "It is ...").
+# "Among those who ..." names its own referent: "those"/"these" before a relative pronoun do not point back.
 REFERRING = re.compile(
-    r"\b(he|she|it|they|him|her|his|hers|its|their|theirs|them|this|that|these|those|there|then|"
+    r"\b(he|she|it|they|him|her|his|hers|its|their|theirs|them|this|that|"
+    r"(?:these|those)(?!\s+(?:who|whom|whose|which|that)\b)|there|then|"
     r"the same|the company|the model|the firm)\b",
     re.IGNORECASE,
 )
@@ -34,7 +36,10 @@ OPENING_WORDS = 6
 
 def refers_back(sentence: str) -> bool:
     """Whether ``sentence`` opens by pointing at something named before it ("This executive, who ...")."""
-    return bool(REFERRING.search(" ".join(WORD.findall(sentence)[:OPENING_WORDS])))
+    words = WORD.findall(sentence)
+    opening = " ".join(words[:OPENING_WORDS])
+    following = " ".join(words[: OPENING_WORDS + 1])  # the next word tells "among those who ..." apart
+    return any(m.start() < len(opening) for m in REFERRING.finditer(following))
 
 
 # NLTK's list, plus function words it lacks that carry no fact in an answer.

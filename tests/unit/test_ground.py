@@ -1,7 +1,7 @@
 import pytest
 
 from rag.ground import ground
-from rag.text import figures, is_refusal, names, names_supported, parse_markers, split_sentences
+from rag.text import figures, is_refusal, names, names_supported, parse_markers, refers_back, split_sentences
 from rag.types import Status
 from tests.unit.helpers import BowEvidence, bow_embed, passages_from
 
@@ -188,3 +188,11 @@ def test_the_sentence_holding_every_name_of_the_claim_is_cited():
     g = ground("Yes, Fidji Simo was credited with the features after being CEO of Instacart [1].", passages,
                bow_embed, BowEvidence(chunks), question)  # fmt: skip
     assert g.status is Status.ANSWERED and g.citations[0].text.startswith("This executive")
+
+
+
+def test_only_an_opening_that_points_back_refers_back():
+    assert refers_back("This executive, who joined OpenAI in May, led apps.")
+    assert refers_back("These companies often see their stock prices surge.")
+    assert not refers_back("According to The Information, among those who work at OpenAI, 630 came from Meta.")
+    assert not refers_back("Fidji Simo joined OpenAI in May, and she led apps there.")  # "she" comes too late
