@@ -15,7 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag.backends import explain_failure, make_chat_model
-from rag.condense import condense
+from rag.condense import condense, standalone
 from rag.config import Settings
 from rag.embeddings import make_embeddings
 from rag.errors import IndexError_, InputError, ModelError
@@ -197,6 +197,7 @@ class Pipeline:
         question = clean_question(question, self.settings.max_question_chars)
         turns = clean_history(history)
         rewritten = condense(question, turns)
+        checked = standalone(question, turns) or question  # what the checks read: "she" named
         self.refresh_index()  # another replica's commit shows within STALE_CHECK_S
         index = self.index  # one consistent view for this question
         found = self.retrieve(rewritten or question, index)
@@ -228,15 +229,16 @@ class Pipeline:
         timings.setdefault("ttft_s", time.perf_counter() - started)
         draft = "".join(pieces).strip()
         g_start = time.perf_counter()
-        grounded = ground(draft, found.passages, self._embed, index, question)
+        grounded = ground(draft, found.passages, self._embed, index, checked)
         timings["ground_s"] = time.perf_counter() - g_start
         v_start = time.perf_counter()
-        grounded, checks = verify(question, grounded, index, SYSTEM_PROMPT, self.judge())
+        grounded, checks = verify(checked, grounded, index, SYSTEM_PROMPT, self.judge())
         timings["verify_s"] = time.perf_counter() - v_start
         quoted = None
+        asked = checked if checked != question else rewritten or question  # quotes are checked against it
         if grounded.status in QUOTABLE and self._answers is not None:
             q_start = time.perf_counter()
-            quoted, tried = quote(rewritten or question, found.passages, index, self._embed, self._answers)
+            quoted, tried = quote(asked, found.passages, index, self._embed, self._answers)
             timings["quote_s"] = time.perf_counter() - q_start
             checks = [*checks, *tried]
             if quoted is not None:
@@ -244,7 +246,7 @@ class Pipeline:
         if grounded.status in COMPLETABLE and self._answers is not None:  # a part of the question left out
             p_start, drafted = time.perf_counter(), grounded.status is Status.ANSWERED and quoted is None
             find = self._relevant_passages(index)
-            grounded, tried = complete(rewritten or question, grounded, find, index, self._embed, self._answers)
+            grounded, tried = complete(asked, grounded, find, index, self._embed, self._answers)
             timings["parts_s"] = time.perf_counter() - p_start
             checks = [*checks, *tried]
             quoted = quoted or (None if drafted or grounded.status is not Status.ANSWERED else grounded)

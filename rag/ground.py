@@ -34,6 +34,7 @@ from rag.text import (
     names_supported,
     parse_markers,
     refers_back,
+    speaking_of,
     split_sentences,
     strip_markers,
 )
@@ -89,7 +90,9 @@ def names_stand(claim: str, question: str, cited: str, lead: str) -> str | None:
     names the claim repeats from the question (its subject: "Silicon Valley firms") in ``lead``, the
     sentences just before it and itself, where the article set the scene (``lead`` is returned: the
     claim's meaning rests on it too). A cited sentence about someone else ("Simo became CEO of
-    Applications") never lends its role to the question's subject named nearby."""
+    Applications") never lends its role to the question's subject named nearby. A claim that opens
+    with "She"/"He" speaks of the person the question names (``speaking_of``)."""
+    claim = speaking_of(claim, question)
     claim_names = names(claim)
     if names_supported(claim_names, cited.lower()):
         return cited

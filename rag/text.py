@@ -164,6 +164,42 @@ def name_runs(sentence: str) -> list[tuple[tuple[str, ...], int]]:
     return found
 
 
+# Runs of capitalised words, none with a capital inside ("OpenAI") or a digit: "Did Sam Altman".
+CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?: [A-Z][a-z]+(?:-[A-Z][a-z]+)?)*\b")
+PERSONAL = re.compile(r"\b(he|she|him|his|her|hers)\b", re.IGNORECASE)
+
+
+def people(text: str) -> list[str]:
+    """The full personal names in ``text`` ("Fidji Simo"), in order, once each: two or three
+    capitalised words, after any function word, month or sentence opener the run starts with ("Did
+    Sam Altman" is Sam Altman; "The Information" and "In May" are none)."""
+    found: list[str] = []
+    for match in CAPITALISED_RUN.finditer(strip_markers(text)):
+        words = match.group().split()
+        while words and words[0].lower() in STOPWORDS | MONTHS | SENTENCE_OPENERS:
+            words.pop(0)
+        name = " ".join(words)
+        if 2 <= len(words) <= 3 and name not in found:
+            found.append(name)
+    return found
+
+
+OPENING_PERSONAL = re.compile(r"^\s*(he|she|his|her)\b", re.IGNORECASE)
+
+
+def speaking_of(claim: str, question: str) -> str:
+    """``claim`` with an opening "He"/"She" ("His"/"Her") replaced by the one person ``question``
+    names, whom it speaks of: "She previously worked at Meta" answering "Where did Fidji Simo work
+    before?" must cite a sentence about Fidji Simo, not one about OpenAI staff who worked at Meta.
+    Unchanged when the question names no one, or more than one person, by full name."""
+    match = OPENING_PERSONAL.match(claim)
+    named = people(question)
+    if match is None or len(named) != 1:
+        return claim
+    possessive = match.group(1).lower() in ("his", "her")
+    return named[0] + ("'s" if possessive else "") + claim[match.end() :]
+
+
 def names_supported(claim_names: list[tuple[str, ...]], text: str) -> bool:
     """Every name is a word of ``text``, or has the same stem as one ("Europeans" → "European"); a
     multi-word name needs one of its words ("Sam Altman" → "Altman"). Whole words only: a truncated

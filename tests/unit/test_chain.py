@@ -87,6 +87,23 @@ def test_follow_up_is_rewritten_and_history_reaches_the_model(settings):
     assert "When did she join?" in messages[3].content and "Fidji Simo" in messages[3].content
 
 
+def test_a_follow_up_claim_about_her_must_cite_a_sentence_about_her(settings):
+    # "she" is Fidji Simo, named in the last turn. The sentence sharing the most words with the claim is
+    # about OpenAI staff who came from Meta; the checks read the question as "Where did Fidji Simo
+    # work before joining?" and withdraw it. When the last turn names no one, "she" stays unresolved.
+    history = [
+        {"role": "user", "content": "Who runs OpenAI's applications business?"},
+        {"role": "assistant", "content": "Fidji Simo, who reports to Altman [1]."},
+    ]
+    draft = "She previously worked at Meta."
+    answer = pipeline(settings, scripted(draft)).answer("Where did she work before joining?", history)
+    assert answer.status is Status.UNSUPPORTED
+    assert "names not in the cited sentence: She previously worked at Meta." in answer.checks
+    history[1] = {"role": "assistant", "content": "The head of OpenAI Applications, who reports to Altman [1]."}
+    unnamed = pipeline(settings, scripted(draft)).answer("Where did she work before joining?", history)
+    assert not unnamed.refused and "630" in unnamed.citations[0].text
+
+
 @pytest.mark.parametrize(
     ("question", "message"),
     [("", "empty"), ("   \n\t", "empty"), ("\x00\x01", "empty"), ("x" * 5000, "limit is 2,000")],

@@ -190,7 +190,6 @@ def test_the_sentence_holding_every_name_of_the_claim_is_cited():
     assert g.status is Status.ANSWERED and g.citations[0].text.startswith("This executive")
 
 
-
 def test_only_an_opening_that_points_back_refers_back():
     assert refers_back("This executive, who joined OpenAI in May, led apps.")
     assert refers_back("These companies often see their stock prices surge.")

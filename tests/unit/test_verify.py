@@ -419,3 +419,21 @@ def test_the_model_judges_a_claim_against_the_part_it_answers(world):
     question = "Which executive joined the firm in May, and what does she lead?"
     checked("She leads the Applications unit at OpenAI [5].", question, world, judge)
     assert asked == [("She leads the Applications unit at OpenAI.", question)]
+
+
+STAFF_DOC = (
+    "Fidji Simo is the new head of applications. This executive previously led apps at Meta.\n"
+    "Simo was hired for growth. Among those who work at OpenAI, about 630 previously worked at Meta.\n"
+)
+
+
+def test_a_claim_opening_with_she_speaks_of_the_person_the_question_names():
+    # The staff sentence holds every word of "She previously worked at Meta" but is about OpenAI staff;
+    # the claim is about Fidji Simo, whom the question names, and must cite a sentence about her.
+    # "Among those who ..." does not point back to the sentence before, which names her.
+    passages, chunks = passages_from(STAFF_DOC, [[3], [0, 1]])
+    world = passages, BowEvidence(chunks)
+    result, checks = checked("She previously worked at Meta [1].", "Where did Fidji Simo work before?", world)
+    assert result.status is Status.UNSUPPORTED and checks[0].rule == "names not in the cited sentence"
+    result, _ = checked("She previously led apps at Meta [2].", "Where did Fidji Simo work before?", world)
+    assert result.status is Status.ANSWERED and result.citations[0].text.startswith("This executive")
