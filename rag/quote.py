@@ -22,10 +22,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from rag.ground import Evidence, Grounded
+from rag.ground import Evidence, Grounded, cited_text
 from rag.judge import AnswerCheck
 from rag.parts import asked_part, on_its_own, question_parts
-from rag.text import content_words, refers_back
+from rag.text import content_words
 from rag.types import Chunk, Citation, Passage, Sentence, Status
 from rag.verify import Check, verify
 
@@ -38,16 +38,16 @@ def _candidates(
     question: str, passages: Sequence[Passage], embed: Callable[[list[str]], np.ndarray], evidence: Evidence
 ) -> list[tuple[float, Chunk]]:
     """The passages' sentences, closest to ``question`` first: half cosine, half the share of the
-    question's content words they contain."""
+    question's content words they contain, read as the model check reads them (with the sentence they
+    refer back to: "This internet executive ... previously led Facebook apps at Meta" takes up "Where
+    did Fidji Simo work before?" through the sentence before it, which names her)."""
     asked = content_words(question)
     chunks = list({c.id: c for p in passages for c in p.chunks if len(content_words(c.text)) >= MIN_WORDS}.values())
     if not chunks:
         return []
     q = embed([question])[0]
-    scored = [
-        (0.5 * float(q @ evidence.vector(c)) + 0.5 * len(asked & content_words(c.text)) / max(1, len(asked)), c)
-        for c in chunks
-    ]
+    shared = {c.id: len(asked & content_words(cited_text(c, evidence))) / max(1, len(asked)) for c in chunks}
+    scored = [(0.5 * float(q @ evidence.vector(c)) + 0.5 * shared[c.id], c) for c in chunks]
     return sorted(scored, key=lambda sc: -sc[0])
 
 
@@ -71,8 +71,7 @@ def quote(
         checked, _ = verify(question, single, evidence)  # lexical only: kind, subject, periods
         if checked.status is not Status.ANSWERED:
             continue
-        source = evidence.lead(chunk) if refers_back(chunk.text) else chunk.text
-        verdict = answers(source, question)
+        verdict = answers(cited_text(chunk, evidence), question)
         if verdict.holds:
             return single, [*checks, Check(sentence, True, f"quoted from the source ({verdict.describe()})")]
         checks.append(Check(sentence, False, f"not quoted: the model found it does not answer ({verdict.describe()})"))

@@ -82,6 +82,18 @@ def test_a_sentence_referring_back_is_checked_with_the_one_before(world):
     assert source == "The company said growth would continue. " + grounded.citations[0].text
 
 
+def test_a_sentence_referring_back_is_ranked_by_what_it_is_read_with():
+    # Two sentences name Fidji Simo; the one that answers names her only through the sentence before.
+    doc = (
+        "Fidji Simo is credited with the new features. This executive led apps at Meta before joining.\n"
+        "After joining, Simo became head of the applications division.\n"
+    )
+    passages, chunks = passages_from(doc, [[0, 1], [2]])
+    judge = Checker(*[False] * MAX_JUDGED)
+    quote("Where did Fidji Simo work before joining?", passages, BowEvidence(chunks), bow_embed, judge)
+    assert judge.asked[0][0].endswith("This executive led apps at Meta before joining.")
+
+
 def test_fragments_are_never_quoted(world):
     passages, evidence = world
     judge = Checker(True, True)
