@@ -99,6 +99,15 @@ def test_a_follow_up_claim_about_her_must_cite_a_sentence_about_her(settings):
     answer = pipeline(settings, scripted(draft)).answer("Where did she work before joining?", history)
     assert answer.status is Status.UNSUPPORTED
     assert "names not in the cited sentence: She previously worked at Meta." in answer.checks
+    # The quotes tried instead are put to the model check with "she" named too.
+    verifying = settings.model_copy(update={"verify_with_model": True})
+    llm = scripted(draft, "no", "no", "no")
+    Pipeline(verifying, Index.load(verifying), BowEmbeddings(), llm, "fake:test").answer(
+        "Where did she work before joining?", history
+    )
+    assert len(llm.received) > 1
+    assert all(m[-1].content.endswith("Question: Where did Fidji Simo work before joining?\nDoes the sentence "
+                                      "answer the question?") for m in llm.received[1:])  # fmt: skip
     history[1] = {"role": "assistant", "content": "The head of OpenAI Applications, who reports to Altman [1]."}
     unnamed = pipeline(settings, scripted(draft)).answer("Where did she work before joining?", history)
     assert not unnamed.refused and "630" in unnamed.citations[0].text
