@@ -76,7 +76,6 @@ def condense(question: str, history: list[dict[str, str]]) -> str | None:
     return f"{question} ({' '.join(terms[:MAX_TERMS])})"
 
 
-
 def standalone(question: str, history: list[dict[str, str]]) -> str | None:
     """``question`` with its "he"/"she"/"his"/"her" replaced by the person the last turn names (its
     question first, then its answer), for the checks after generation; ``None`` when it has no such

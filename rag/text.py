@@ -167,6 +167,7 @@ def name_runs(sentence: str) -> list[tuple[tuple[str, ...], int]]:
 # Runs of capitalised words, none with a capital inside ("OpenAI") or a digit: "Did Sam Altman".
 CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?: [A-Z][a-z]+(?:-[A-Z][a-z]+)?)*\b")
 PERSONAL = re.compile(r"\b(he|she|him|his|her|hers)\b", re.IGNORECASE)
+NOT_A_NAME_START = STOPWORDS | MONTHS | SENTENCE_OPENERS  # "Did Sam Altman", "In May", "However Simo"
 
 
 def people(text: str) -> list[str]:
@@ -176,7 +177,7 @@ def people(text: str) -> list[str]:
     found: list[str] = []
     for match in CAPITALISED_RUN.finditer(strip_markers(text)):
         words = match.group().split()
-        while words and words[0].lower() in STOPWORDS | MONTHS | SENTENCE_OPENERS:
+        while words and words[0].lower() in NOT_A_NAME_START:
             words.pop(0)
         name = " ".join(words)
         if 2 <= len(words) <= 3 and name not in found:
