@@ -197,7 +197,8 @@ class Pipeline:
         question = clean_question(question, self.settings.max_question_chars)
         turns = clean_history(history)
         rewritten = condense(question, turns)
-        checked = standalone(question, turns) or question  # what the checks read: "she" named
+        resolved = standalone(question, turns)  # "she" named, for the checks after generation
+        checked = resolved or question
         self.refresh_index()  # another replica's commit shows within STALE_CHECK_S
         index = self.index  # one consistent view for this question
         found = self.retrieve(rewritten or question, index)
@@ -235,7 +236,7 @@ class Pipeline:
         grounded, checks = verify(checked, grounded, index, SYSTEM_PROMPT, self.judge())
         timings["verify_s"] = time.perf_counter() - v_start
         quoted = None
-        asked = checked if checked != question else rewritten or question  # quotes are checked against it
+        asked = resolved or rewritten or question  # what quotes are searched for and checked against
         if grounded.status in QUOTABLE and self._answers is not None:
             q_start = time.perf_counter()
             quoted, tried = quote(asked, found.passages, index, self._embed, self._answers)
