@@ -23,6 +23,7 @@ from rag.ground import ground
 from rag.judge import AnswerCheck, Judge, make_answer_check, make_judge, short_replies
 from rag.prompts import SYSTEM_PROMPT, build_messages, judge_messages, own_answer_messages, quote_messages
 from rag.quote import complete, quote
+from rag.redraft import make_redrafter
 from rag.retrieve import Retrieval, Retriever
 from rag.store import Index
 from rag.text import strip_markers
@@ -100,6 +101,7 @@ class Pipeline:
         checks = checker or llm
         self._judge = make_judge(checks, model_name, settings)  # built once: a capped copy, not one per question
         self._answers: AnswerCheck | None = make_answer_check(checks, model_name, settings)
+        self._redraft = make_redrafter(checks, model_name, settings)
         self._reload_lock = threading.Lock()
         self._checked_at = time.monotonic()
 
@@ -177,7 +179,7 @@ class Pipeline:
         prefixes = [[SystemMessage(SYSTEM_PROMPT), HumanMessage("Sources:")]]
         if self._judge is not None:
             prefixes.append(judge_messages("Sources.", "Question?", "Answer."))
-            if self.settings.judge_sure > self.settings.judge_threshold:  # the second opinion is on
+            if self.settings.judge_sure > self.settings.judge_threshold or self._redraft is not None:  # own answers
                 prefixes.append(own_answer_messages("Sources.", "Question?"))
         if self._answers is not None:
             prefixes.append(quote_messages("Sentence.", "Question?"))
@@ -237,6 +239,13 @@ class Pipeline:
         timings["verify_s"] = time.perf_counter() - v_start
         quoted = None
         asked = resolved or rewritten or question  # what quotes are searched for and checked against
+        draft_declined = grounded.status is Status.DECLINED
+        if draft_declined and self._redraft is not None:
+            r_start = time.perf_counter()
+            redrafted, tried = self._redraft(asked, checked, found.passages, index, self._embed)
+            timings["redraft_s"] = time.perf_counter() - r_start
+            checks, grounded = [*checks, *tried], redrafted or grounded
+        redrafted_answer = grounded.status is Status.ANSWERED and draft_declined
         if grounded.status in QUOTABLE and self._answers is not None:
             q_start = time.perf_counter()
             quoted, tried = quote(asked, found.passages, index, self._embed, self._answers)
@@ -260,6 +269,7 @@ class Pipeline:
             dropped=grounded.dropped,
             checks=tuple(f"{c.rule}: {c.sentence.text}" for c in checks),
             quoted=quoted is not None,
+            redrafted=redrafted_answer,
             **common,
         )
 

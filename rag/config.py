@@ -55,6 +55,11 @@ class Settings(BaseModel):
     quote_threshold: float = Field(
         default=0.65, ge=0, le=1, description="P(yes) a source sentence needs to be quoted as the answer"
     )
+    redraft_when_declined: bool = Field(
+        default=True,
+        description="when the model says the documents do not say, ask it for a short answer from each top passage, "
+        "checked like a draft (needs verify_with_model)",
+    )
     judge_threshold: float = Field(
         default=0.8, ge=0, le=1, description="P(yes) a model check needs to keep a claim (where reported)"
     )

@@ -215,6 +215,7 @@ class Answer:
     error: str | None = None  # what went wrong, for ``status == error``
     checks: tuple[str, ...] = ()  # verification verdicts, "rule: sentence", for every checked sentence
     quoted: bool = False  # every drafted claim was withdrawn; the answer quotes a source sentence (rag.quote)
+    redrafted: bool = False  # the model declined; the answer is its checked short answer from a passage (rag.redraft)
 
     @property
     def verified(self) -> bool:

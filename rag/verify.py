@@ -134,9 +134,12 @@ def verify(
     evidence: Evidence,
     prompt: str = "",
     judge: Judge | None = None,
+    judge_every: bool = False,
 ) -> tuple[Grounded, list[Check]]:
     """Withdraw the sentences of ``grounded`` whose meaning its citations do not carry; withdraw the
-    whole answer when no sentence answers ``question``. Returns the new result and every verdict."""
+    whole answer when no sentence answers ``question``. Returns the new result and every verdict.
+    ``judge_every`` sends restatements of their source to ``judge`` too (words copied from the wrong
+    sentence are a restatement of it)."""
     if grounded.status is not Status.ANSWERED:
         return grounded, []
     standing = {
@@ -177,7 +180,7 @@ def verify(
         checks = [replace(c, kept=False, rule=missing[part_of[c.sentence]]) if part_of.get(c.sentence) in missing
                   else c for c in checks]  # fmt: skip
         if judge is not None:
-            checks = [_judged(c, alone[part_of.get(c.sentence, "")], cited, judge) for c in checks]
+            checks = [_judged(c, alone[part_of.get(c.sentence, "")], cited, judge, judge_every) for c in checks]
     return _rebuild(grounded, checks), checks
 
 
@@ -198,11 +201,11 @@ def _unanswered(question: str, kept: list[Check], grounded: Grounded, evidence: 
     return f"no sentence gives the {kind} asked for about {about} {' '.join(sorted(periods(question)))}".strip()
 
 
-def _judged(check: Check, question: str, cited: dict[Sentence, str], judge: Judge) -> Check:
+def _judged(check: Check, question: str, cited: dict[Sentence, str], judge: Judge, every: bool) -> Check:
     if not check.kept or not check.sentence.citations:
         return check
     source = cited[check.sentence]
-    if restates(check.sentence.text, source, question):
+    if not every and restates(check.sentence.text, source, question):
         return check
     verdict = judge(source, question, check.sentence.text)
     if verdict.holds:

@@ -94,6 +94,11 @@ def answer_markdown(answer: Answer, turn: int) -> str:
             "My drafted answer did not hold up against the sources, so this is the source's own sentence, "
             "word for word, checked to answer the question."
         )
+    elif answer.redrafted:
+        notes.append(
+            "My first reading found no answer in the sources; this short answer was read again from the source "
+            "it cites and checked against it."
+        )
     else:
         if answer.dropped:
             count = len(answer.dropped)
@@ -254,6 +259,8 @@ def check_summary(answer: Answer) -> str:
         return summaries[answer.status]
     if answer.quoted:
         return "the draft was withdrawn; the source sentence quoted instead was checked to answer the question"
+    if answer.redrafted:
+        return "the model first declined; its short answer read again from one passage was checked for meaning"
     if answer.dropped:
         return f"{len(answer.dropped)} unsupported sentence(s) removed; the rest confirmed"
     if answer.verified:

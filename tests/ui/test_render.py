@@ -229,6 +229,18 @@ def test_a_quote_given_for_a_withdrawn_draft_says_what_it_is():
     assert "source's own sentence" not in answer_markdown(answered(), 0)
 
 
+def test_a_second_draft_after_a_decline_says_what_it_is():
+    second = answered(
+        "Over 800 million people [1].",
+        checks=("second draft from source 1: model, P(yes) 0.95: Over 800 million people.",),
+        redrafted=True,
+    )
+    md = answer_markdown(second, 0)
+    assert "first reading found no answer" in md and ">[1]</a>" in md and "✓ Verified" in md
+    assert "source's own sentence" not in md and "first declined" in details_markdown(second)
+    assert "first reading" not in answer_markdown(answered(), 0)
+
+
 def test_a_quote_that_completes_a_drafted_answer_says_which_sentence_it_is():
     two = factories.answered(
         "How many use it every week, and who said so?",

@@ -195,6 +195,31 @@ def test_a_withdrawn_draft_gives_way_to_a_checked_quote_of_the_source(settings, 
     assert refused.status is Status.UNSUPPORTED and refused.citations == () and not refused.quoted
 
 
+def test_a_declined_draft_gets_a_second_short_draft_checked_against_a_top_passage(settings, article_text):
+    from rag.prompts import OWN_ANSWER_SYSTEM
+
+    verifying = settings.model_copy(update={"verify_with_model": True})
+    question = "How many people chat with ChatGPT every week?"
+    llm = scripted("The documents do not say.", "over 800 million people.", "yes")
+    answer = Pipeline(verifying, Index.load(verifying), BowEmbeddings(), llm, "fake:test").answer(question)
+    assert len(llm.received) == 3  # the answer, the short answer from the top passage, its check
+    assert llm.received[1][0].content == OWN_ANSWER_SYSTEM and llm.received[1][-1].content.endswith(question)
+    assert answer.status is Status.ANSWERED and answer.draft == "The documents do not say."
+    assert answer.answer == "Over 800 million people [1]." and answer.redrafted and not answer.quoted
+    (c,) = answer.citations
+    assert article_text[c.start : c.end] == c.text and "800 million" in c.text
+    assert answer.checks[-1].startswith("second draft from source 1: model") and "redraft_s" in answer.timings
+    # The check says no, and the next passage's reply is "none": the decline stands.
+    no = scripted("The documents do not say.", "over 800 million people", "no", "none")
+    declined = Pipeline(verifying, Index.load(verifying), BowEmbeddings(), no, "fake:test").answer(question)
+    assert declined.status is Status.DECLINED and declined.citations == () and len(no.received) == 4
+    assert not declined.redrafted
+    off = verifying.model_copy(update={"redraft_when_declined": False})
+    once = scripted("The documents do not say.")
+    assert Pipeline(off, Index.load(off), BowEmbeddings(), once, "fake:test").answer(question).status is Status.DECLINED
+    assert len(once.received) == 1
+
+
 def test_grounding_reuses_the_vectors_chroma_stores(settings):
     import numpy as np
 
@@ -226,10 +251,15 @@ def test_warm_up_fills_the_prompt_cache_with_every_fixed_prefix(settings):
     expected = (SYSTEM_PROMPT, JUDGE_SYSTEM, OWN_ANSWER_SYSTEM, QUOTE_SYSTEM)
     assert [m[0] for m in llm.received] == [SystemMessage(s) for s in expected]
     assert len(llm.received[1]) > 2  # the checker's worked examples come with its system prompt
-    no_second = scripted("x", "y", "z")  # judge_sure at the threshold: no second opinion to warm up
-    sure = verifying.model_copy(update={"judge_sure": verifying.judge_threshold})
+    # judge_sure at the threshold and no second draft: nothing asks for the model's own answer
+    no_second = scripted("x", "y", "z")
+    sure = verifying.model_copy(update={"judge_sure": verifying.judge_threshold, "redraft_when_declined": False})
     Pipeline(sure, Index.load(sure), BowEmbeddings(), no_second, "fake:test").warm_up()
     assert OWN_ANSWER_SYSTEM not in {m[0].content for m in no_second.received}
+    redrafting = scripted("x", "y", "z", "w")  # the second draft alone still asks for own answers
+    sure = sure.model_copy(update={"redraft_when_declined": True})
+    Pipeline(sure, Index.load(sure), BowEmbeddings(), redrafting, "fake:test").warm_up()
+    assert [m[0] for m in redrafting.received] == [SystemMessage(s) for s in expected]
     without_checker = scripted("x")
     pipeline(settings, without_checker).warm_up()  # verify_with_model off: only the answer prompt
     assert len(without_checker.received) == 1

@@ -1,0 +1,90 @@
+"""A second draft when the model says the documents do not say, though its passages may answer.
+
+A 1.5B model often declines with the answer in its first passage ("The documents do not say." for a
+6% fall written word for word in source 1): weighing four passages and a refusal rule at once is what
+it finds hard. Asked instead for the answer from one passage, in a few copied words (the second
+opinion's prompt, ``rag.prompts.own_answer_messages``), it finds it. Each of the top passages is asked
+in rank order; a reply that is not "none" becomes the draft "<reply> [n]" and goes through grounding
+and verification like any draft, with two differences, since this draft *is* the model's own answer:
+its second opinion would only agree with itself, so the model check must be sure on its own
+(P(yes) >= ``judge_sure``), and a reply that copies its passage still goes to that check (copied from
+the wrong sentence, it is still a restatement of it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from langchain_core.language_models import BaseChatModel
+
+from rag.agree import NONE
+from rag.config import Settings
+from rag.ground import EmbedFn, Evidence, Grounded, ground
+from rag.judge import OWN_ANSWER_TOKENS, Judge, make_judge, own_answer, short_replies
+from rag.prompts import SYSTEM_PROMPT
+from rag.text import is_refusal
+from rag.types import Passage, Sentence, Status
+from rag.verify import Check, verify
+
+REDRAFT_PASSAGES = 2  # the passages asked, in rank order; each costs ~0.4 s (a few tokens out)
+
+OwnAnswer = Callable[[str, str], str]  # (a passage's text, question) -> the model's short answer from it
+
+
+def sentence_case(reply: str) -> str:
+    """``reply`` with a capital first letter when its first word is all lower case ("over 800 million"
+    -> "Over 800 million"; "iPhone" stays)."""
+    first = reply.split(maxsplit=1)[0] if reply.strip() else ""
+    return reply[:1].upper() + reply[1:] if first.isalpha() and first.islower() else reply
+
+
+@dataclass(frozen=True)
+class Redrafter:
+    """Asks the model for a short answer from each top passage and checks it as a draft."""
+
+    own_answer: OwnAnswer
+    judge: Judge  # sure or nothing: no second opinion (see the module docstring)
+
+    def __call__(
+        self,
+        question: str,
+        checked: str,
+        passages: Sequence[Passage],
+        evidence: Evidence,
+        embed: EmbedFn,
+    ) -> tuple[Grounded | None, list[Check]]:
+        """The first checked second draft for ``question`` (None when none holds) and every verdict.
+        ``checked`` is the question the checks read (a follow-up's "she" named, ``rag.condense``)."""
+        tried: list[Check] = []
+        seen: set[str] = set()
+        for passage in passages[:REDRAFT_PASSAGES]:
+            reply = self.own_answer(passage.text, question).strip().rstrip(".").strip()
+            if not reply or NONE.match(reply) or is_refusal(reply) or reply.lower() in seen:
+                continue
+            seen.add(reply.lower())  # grounding may re-cite a reply to the passage that holds it: check it once
+            grounded = ground(f"{sentence_case(reply)} [{passage.n}].", passages, embed, evidence, checked)
+            if grounded.status is not Status.ANSWERED:  # unsupported, or it only restates the question
+                tried.append(Check(Sentence(reply, (passage.n,)), False, "second draft: no claim the passages support"))
+                continue
+            grounded, checks = verify(checked, grounded, evidence, SYSTEM_PROMPT, self.judge, judge_every=True)
+            tried += [replace(c, rule=f"second draft from source {passage.n}: {c.rule}") for c in checks]
+            if grounded.status is Status.ANSWERED:
+                return grounded, tried
+        return None, tried
+
+
+def make_redrafter(llm: BaseChatModel, model_name: str, settings: Settings) -> Redrafter | None:
+    """A second drafter on ``llm``, or None when ``redraft_when_declined`` or ``verify_with_model`` is off
+    (an unchecked second draft would be a guess)."""
+    if not (settings.verify_with_model and settings.redraft_when_declined):
+        return None
+    sure = make_judge(llm, model_name, settings.model_copy(update={"judge_threshold": settings.judge_sure}))
+    if sure is None:
+        return None
+    answerer = short_replies(llm, OWN_ANSWER_TOKENS)
+
+    def answer(source: str, question: str) -> str:
+        return own_answer(answerer, source, question, model_name, settings)
+
+    return Redrafter(answer, sure)
