@@ -4,11 +4,12 @@ A 1.5B model often declines with the answer in its first passage ("The documents
 6% fall written word for word in source 1): weighing four passages and a refusal rule at once is what
 it finds hard. Asked instead for the answer from one passage, in a few copied words (the second
 opinion's prompt, ``rag.prompts.own_answer_messages``), it finds it. Each of the top passages is asked
-in rank order; a reply that is not "none" becomes the draft "<reply> [n]" and goes through grounding
+in rank order; a reply that is not "none" becomes the draft "<reply> [n]." and goes through grounding
 and verification like any draft, with two differences, since this draft *is* the model's own answer:
 its second opinion would only agree with itself, so the model check must be sure on its own
-(P(yes) >= ``judge_sure``), and a reply that copies its passage still goes to that check (copied from
-the wrong sentence, it is still a restatement of it).
+(P(yes) >= ``judge_sure``; a backend that reports no token probabilities gives no second draft), and
+a reply that copies its passage still goes to that check (copied from the wrong sentence, it is still
+a restatement of it).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from langchain_core.language_models import BaseChatModel
 from rag.agree import NONE
 from rag.config import Settings
 from rag.ground import EmbedFn, Evidence, Grounded, ground
-from rag.judge import OWN_ANSWER_TOKENS, Judge, make_judge, own_answer, short_replies
+from rag.judge import OWN_ANSWER_TOKENS, Judge, Verdict, make_judge, own_answer, short_replies
 from rag.prompts import SYSTEM_PROMPT
 from rag.text import is_refusal
 from rag.types import Passage, Sentence, Status
@@ -79,12 +80,17 @@ def make_redrafter(llm: BaseChatModel, model_name: str, settings: Settings) -> R
     (an unchecked second draft would be a guess)."""
     if not (settings.verify_with_model and settings.redraft_when_declined):
         return None
-    sure = make_judge(llm, model_name, settings.model_copy(update={"judge_threshold": settings.judge_sure}))
-    if sure is None:
+    strict = make_judge(llm, model_name, settings.model_copy(update={"judge_threshold": settings.judge_sure}))
+    if strict is None:
         return None
     answerer = short_replies(llm, OWN_ANSWER_TOKENS)
 
     def answer(source: str, question: str) -> str:
         return own_answer(answerer, source, question, model_name, settings)
+
+    def sure(source: str, question: str, claim: str) -> Verdict:
+        verdict = strict(source, question, claim)
+        # A bare "yes" (a backend without token probabilities) is never sure: small models say it to anything.
+        return verdict if verdict.p_yes is not None else Verdict(False)
 
     return Redrafter(answer, sure)

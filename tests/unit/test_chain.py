@@ -108,6 +108,14 @@ def test_a_follow_up_claim_about_her_must_cite_a_sentence_about_her(settings):
     assert len(llm.received) > 1
     assert all(m[-1].content.endswith("Question: Where did Fidji Simo work before joining?\nDoes the sentence "
                                       "answer the question?") for m in llm.received[1:])  # fmt: skip
+    # So is the second draft after a decline: the model is asked for its answer about Fidji Simo.
+    declining = scripted("The documents do not say.", "none", "none")
+    Pipeline(verifying, Index.load(verifying), BowEmbeddings(), declining, "fake:test").answer(
+        "Where did she work before joining?", history
+    )
+    assert len(declining.received) == 3
+    named = "Question: Where did Fidji Simo work before joining?"
+    assert all(m[-1].content.endswith(named) for m in declining.received[1:])
     history[1] = {"role": "assistant", "content": "The head of OpenAI Applications, who reports to Altman [1]."}
     unnamed = pipeline(settings, scripted(draft)).answer("Where did she work before joining?", history)
     assert not unnamed.refused and "630" in unnamed.citations[0].text
@@ -197,10 +205,12 @@ def test_a_withdrawn_draft_gives_way_to_a_checked_quote_of_the_source(settings, 
 
 def test_a_declined_draft_gets_a_second_short_draft_checked_against_a_top_passage(settings, article_text):
     from rag.prompts import OWN_ANSWER_SYSTEM
+    from tests.unit.test_judge import reply
 
     verifying = settings.model_copy(update={"verify_with_model": True})
     question = "How many people chat with ChatGPT every week?"
-    llm = scripted("The documents do not say.", "over 800 million people.", "yes")
+    llm = scripted("The documents do not say.", "over 800 million people.")
+    llm.messages = iter([*llm.messages, reply("yes", yes=0.95, no=0.05)])  # a sure yes: P(yes) reported
     answer = Pipeline(verifying, Index.load(verifying), BowEmbeddings(), llm, "fake:test").answer(question)
     assert len(llm.received) == 3  # the answer, the short answer from the top passage, its check
     assert llm.received[1][0].content == OWN_ANSWER_SYSTEM and llm.received[1][-1].content.endswith(question)
@@ -209,8 +219,8 @@ def test_a_declined_draft_gets_a_second_short_draft_checked_against_a_top_passag
     (c,) = answer.citations
     assert article_text[c.start : c.end] == c.text and "800 million" in c.text
     assert answer.checks[-1].startswith("second draft from source 1: model") and "redraft_s" in answer.timings
-    # The check says no, and the next passage's reply is "none": the decline stands.
-    no = scripted("The documents do not say.", "over 800 million people", "no", "none")
+    # The check is not sure, and the next passage's reply is "none": the decline stands.
+    no = scripted("The documents do not say.", "over 800 million people", "yes", "none")  # a bare yes: unsure
     declined = Pipeline(verifying, Index.load(verifying), BowEmbeddings(), no, "fake:test").answer(question)
     assert declined.status is Status.DECLINED and declined.citations == () and len(no.received) == 4
     assert not declined.redrafted

@@ -114,5 +114,7 @@ def test_the_sure_check_has_no_second_opinion_and_the_setting_turns_it_off(tmp_p
     # P(yes) 0.85 keeps a drafted claim (>= judge_threshold), but not the model's own answer: no agreement asked.
     assert redrafter.judge("Source.", "Q?", "650 million") == Verdict(False, 0.85)
     assert len(llm.received) == 2
+    plain = scripted("yes")  # no token probabilities: a bare "yes" is not sure
+    assert make_redrafter(plain, "fake:x", settings).judge("Source.", "Q?", "650 million") == Verdict(False)
     for off in ({"redraft_when_declined": False}, {"verify_with_model": False}):
         assert make_redrafter(llm, "fake:x", settings.model_copy(update=off)) is None
