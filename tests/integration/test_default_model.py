@@ -10,6 +10,7 @@ from ingest.pipeline import prepare_index
 from rag.chain import Pipeline
 from rag.eval import check_case, check_thresholds, load_suite, run_suite, suite_params, summarize
 from rag.prompts import SYSTEM_PROMPT
+from rag.types import Status
 from rag.verify import copies
 from tests.integration.conftest import ROOT, settings_for
 
@@ -51,6 +52,24 @@ def test_acceptance_weekly_users_cites_the_passage(pipeline, article_text):
 def test_acceptance_anthropic_valuation_is_refused(pipeline):
     answer = pipeline.answer("What is Anthropic's valuation?").to_json()
     assert answer["refused"] and answer["citations"] == []
+
+
+def test_a_decline_with_the_answer_in_the_top_passage_gets_a_checked_second_draft(pipeline, article_text):
+    """The 1.5B model declines this one (blind dev) with the 6% sentence in passage 1; its short answer
+    from that passage alone is checked and becomes the cited answer. A question the article does not
+    answer is redrafted too, and its reply withdrawn: the decline stands."""
+    answer = pipeline.answer(
+        "By what percentage did ChatGPT's daily unique active users fall in the two weeks after Gemini 3 came out?"
+    )
+    assert answer.draft.startswith("The documents do not say"), f"the model no longer declines: {answer.draft!r}"
+    assert answer.status is Status.ANSWERED and answer.redrafted and "6%" in answer.answer, answer.checks
+    (c,) = answer.citations
+    assert article_text[c.start : c.end] == c.text and "decreased by 6%" in c.text
+    assert answer.checks[-1].startswith("second draft from source 1: model, P(yes)")
+    refused = pipeline.answer("How many paying subscribers does ChatGPT have?")
+    assert refused.refused and not refused.redrafted and refused.citations == ()
+    if refused.status is Status.DECLINED:
+        assert "redraft_s" in refused.timings
 
 
 def test_golden_subset(pipeline):
