@@ -4,8 +4,9 @@ A 1.5B model often declines with the answer in its first passage ("The documents
 6% fall written word for word in source 1): weighing four passages and a refusal rule at once is what
 it finds hard. Asked instead for the answer from one passage, in a few copied words (the second
 opinion's prompt, ``rag.prompts.own_answer_messages``), it finds it. Each of the top passages is asked
-in rank order; a reply that is not "none" becomes the draft "<reply> [n]." and goes through grounding
-and verification like any draft, with two differences, since this draft *is* the model's own answer:
+in rank order; a short reply (not "none", not a sentence) becomes the draft "<reply> [n]." and goes
+through grounding and verification like any draft, with two differences, since this draft *is* the
+model's own answer:
 its second opinion would only agree with itself, so the model check must be sure on its own
 (P(yes) >= ``judge_sure``; a backend that reports no token probabilities gives no second draft), and
 a reply that copies its passage still goes to that check (copied from the wrong sentence, it is still
@@ -14,6 +15,7 @@ a restatement of it).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -29,6 +31,11 @@ from rag.types import Passage, Sentence, Status
 from rag.verify import Check, verify
 
 REDRAFT_PASSAGES = 2  # the passages asked, in rank order; each costs ~0.4 s (a few tokens out)
+
+# A reply with a finite verb of its own ("Anthropic was founded by former OpenAI executives" for "What are
+# the names of Anthropic's founders?") is a sentence about the question, not the name, figure, date or
+# short phrase the prompt asks for: the model is describing, not finding. Such a reply is passed over.
+CLAUSE = re.compile(r"\b(?:is|are|was|were|has|have|had|do|does|did|will|would)\b|n't\b", re.IGNORECASE)
 
 OwnAnswer = Callable[[str, str], str]  # (a passage's text, question) -> the model's short answer from it
 
@@ -63,10 +70,14 @@ class Redrafter:
             reply = self.own_answer(passage.text, question).strip().rstrip(".").strip()
             if not reply or NONE.match(reply) or is_refusal(reply) or reply.lower() in seen:
                 continue
+            offered = Sentence(reply, (passage.n,))
+            if CLAUSE.search(reply):
+                tried.append(Check(offered, False, "second draft: a sentence, not a short answer"))
+                continue
             seen.add(reply.lower())  # grounding may re-cite a reply to the passage that holds it: check it once
             grounded = ground(f"{sentence_case(reply)} [{passage.n}].", passages, embed, evidence, checked)
             if grounded.status is not Status.ANSWERED:  # unsupported, or it only restates the question
-                tried.append(Check(Sentence(reply, (passage.n,)), False, "second draft: no claim the passages support"))
+                tried.append(Check(offered, False, "second draft: no claim the passages support"))
                 continue
             grounded, checks = verify(checked, grounded, evidence, SYSTEM_PROMPT, self.judge, judge_every=True)
             tried += [replace(c, rule=f"second draft from source {passage.n}: {c.rule}") for c in checks]

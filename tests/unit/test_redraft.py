@@ -78,6 +78,15 @@ def test_a_reply_the_passage_does_not_carry_or_that_asks_nothing_is_never_judged
     assert [c.rule for c in checks] == ["second draft: no claim the passages support"]
 
 
+def test_a_reply_that_is_a_sentence_about_the_question_is_passed_over(world):
+    passages, evidence = world
+    script = Script(["Anthropic was founded by former OpenAI executives.", "It isn't given"], [])
+    question = "What are the names of Anthropic's founders?"
+    grounded, checks = script.redrafter()(question, question, passages, evidence, bow_embed)
+    assert grounded is None and script.judged == [] and len(script.answered) == 2
+    assert [c.rule for c in checks] == ["second draft: a sentence, not a short answer"] * 2
+
+
 def test_the_lexical_checks_still_apply_before_the_model_check(world):
     passages, evidence = world
     # Nothing names Meta's CFO; Sarah Friar is OpenAI's, so the binding check withdraws it unasked.
