@@ -55,12 +55,18 @@ Judge = Callable[[str, str, str], Verdict]  # (source text, question, claim) -> 
 AnswerCheck = Callable[[str, str], Verdict]  # (a document's sentence, question) -> does it answer?
 
 
+def reports_probabilities(llm: BaseChatModel) -> bool:
+    """Whether ``llm``'s client can ask for token probabilities (OpenAI-compatible clients can)."""
+    fields = type(llm).model_fields
+    return "logprobs" in fields and "top_logprobs" in fields
+
+
 def short_replies(llm: BaseChatModel, tokens: int) -> Runnable:
     """``llm`` capped at ``tokens`` generated tokens, whatever its provider calls the limit; token
     probabilities asked for where the model class supports them (OpenAI-compatible clients)."""
     fields = type(llm).model_fields
     update: dict[str, Any] = {}
-    if "logprobs" in fields and "top_logprobs" in fields:
+    if reports_probabilities(llm):
         update.update(logprobs=True, top_logprobs=TOP_LOGPROBS)
     for limit in ("max_tokens", "num_predict", "max_new_tokens"):
         if limit in fields:
@@ -100,14 +106,20 @@ def ask(
     return Verdict(text.strip().lower().startswith("yes"))
 
 
-def own_answer(answerer: Runnable, source: str, question: str, model_name: str, settings: Settings) -> str:
-    """The model's own answer to ``question`` from ``source`` alone, in a few words (its first line)."""
+def own_answer(
+    answerer: Runnable, source: str, question: str, model_name: str, settings: Settings, whole: bool = False
+) -> str:
+    """The model's own answer to ``question`` from ``source`` alone, in a few words (its first line);
+    with ``whole``, "" when the reply was cut at the token limit (a fragment is no answer to show)."""
     try:
         reply = answerer.invoke(own_answer_messages(source, question))
     except Exception as exc:  # noqa: BLE001 - as in ``ask``
         raise ModelError(explain_failure(exc, model_name, settings)) from exc
     text = reply.content if isinstance(reply.content, str) else ""
-    return text.strip().split("\n", 1)[0].strip()
+    first, *rest = text.strip().split("\n", 1)
+    if whole and not rest and reply.response_metadata.get("finish_reason") == "length":
+        return ""
+    return first.strip()
 
 
 def make_judge(llm: BaseChatModel, model_name: str, settings: Settings) -> Judge | None:

@@ -25,7 +25,8 @@ A claim that passes and is not a restatement of its source in the source's own w
 (the chat model asked whether the source states this answer to the question, ``rag.judge``; a claim it
 keeps unsure is withdrawn when its own short answer from the source names something else,
 ``rag.agree``), when one is configured; the source it reads is the cited sentence, with the sentences
-before it when the claim's subject stands there (2. above).
+before it when the claim's subject stands there (2. above). A second draft (``rag.redraft``) sends its
+restatements to the check too (``judge_every``).
 """
 
 from __future__ import annotations

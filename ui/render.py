@@ -94,12 +94,12 @@ def answer_markdown(answer: Answer, turn: int) -> str:
             "My drafted answer did not hold up against the sources, so this is the source's own sentence, "
             "word for word, checked to answer the question."
         )
-    elif answer.redrafted:
-        notes.append(
-            "My first reading found no answer in the sources; this short answer was read again from the source "
-            "it cites and checked against it."
-        )
     else:
+        if answer.redrafted:
+            notes.append(
+                "My first reading found no answer in the sources; the short answer was read again from the "
+                "source it cites and checked against it."
+            )
         if answer.dropped:
             count = len(answer.dropped)
             what = "1 sentence" if count == 1 else f"{count} sentences"

@@ -239,6 +239,14 @@ def test_a_second_draft_after_a_decline_says_what_it_is():
     assert "first reading found no answer" in md and ">[1]</a>" in md and "✓ Verified" in md
     assert "source's own sentence" not in md and "first declined" in details_markdown(second)
     assert "first reading" not in answer_markdown(answered(), 0)
+    completed = factories.answered(
+        "How many use it every week, and who said so?",
+        f"Over 800 million people [1]. “{SENTENCE}” [2]",
+        [CITE, Citation(2, "corpus/article.txt", 0, 5, "Title", 0.5)],
+        redrafted=True,
+    )
+    both = answer_markdown(completed, 0)  # a second draft, then a quote for the part it left out
+    assert "first reading found no answer" in both and "The sentence in quotes is the source's own" in both
 
 
 def test_a_quote_that_completes_a_drafted_answer_says_which_sentence_it_is():

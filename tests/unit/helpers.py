@@ -83,3 +83,16 @@ class RecordingModel(GenericFakeChatModel):
 def scripted(*replies: str) -> RecordingModel:
     """A ``RecordingModel`` that answers ``replies`` in turn."""
     return RecordingModel(messages=iter([AIMessage(content=r) for r in replies]), received=[])
+
+
+class ProbabilityModel(RecordingModel):
+    """A ``RecordingModel`` whose client, like OpenAI-compatible ones, can ask for token probabilities
+    (the replies carry them where a test scripts them)."""
+
+    logprobs: bool | None = None
+    top_logprobs: int | None = None
+
+
+def scripted_with_probabilities(*replies: str) -> ProbabilityModel:
+    """A ``ProbabilityModel`` that answers ``replies`` in turn."""
+    return ProbabilityModel(messages=iter([AIMessage(content=r) for r in replies]), received=[])

@@ -12,7 +12,7 @@ from rag.errors import InputError
 from rag.store import Index
 from rag.types import Answer, Status
 from tests.factories import ASK_JSON_KEYS
-from tests.unit.helpers import BowEmbeddings, scripted
+from tests.unit.helpers import BowEmbeddings, scripted, scripted_with_probabilities
 
 
 class ExplodingModel(GenericFakeChatModel):
@@ -109,7 +109,7 @@ def test_a_follow_up_claim_about_her_must_cite_a_sentence_about_her(settings):
     assert all(m[-1].content.endswith("Question: Where did Fidji Simo work before joining?\nDoes the sentence "
                                       "answer the question?") for m in llm.received[1:])  # fmt: skip
     # So is the second draft after a decline: the model is asked for its answer about Fidji Simo.
-    declining = scripted("The documents do not say.", "none", "none")
+    declining = scripted_with_probabilities("The documents do not say.", "none", "none")
     Pipeline(verifying, Index.load(verifying), BowEmbeddings(), declining, "fake:test").answer(
         "Where did she work before joining?", history
     )
@@ -209,7 +209,7 @@ def test_a_declined_draft_gets_a_second_short_draft_checked_against_a_top_passag
 
     verifying = settings.model_copy(update={"verify_with_model": True})
     question = "How many people chat with ChatGPT every week?"
-    llm = scripted("The documents do not say.", "over 800 million people.")
+    llm = scripted_with_probabilities("The documents do not say.", "over 800 million people.")
     llm.messages = iter([*llm.messages, reply("yes", yes=0.95, no=0.05)])  # a sure yes: P(yes) reported
     answer = Pipeline(verifying, Index.load(verifying), BowEmbeddings(), llm, "fake:test").answer(question)
     assert len(llm.received) == 3  # the answer, the short answer from the top passage, its check
@@ -220,7 +220,7 @@ def test_a_declined_draft_gets_a_second_short_draft_checked_against_a_top_passag
     assert article_text[c.start : c.end] == c.text and "800 million" in c.text
     assert answer.checks[-1].startswith("second draft from source 1: model") and "redraft_s" in answer.timings
     # The check is not sure, and the next passage's reply is "none": the decline stands.
-    no = scripted("The documents do not say.", "over 800 million people", "yes", "none")  # a bare yes: unsure
+    no = scripted_with_probabilities("The documents do not say.", "over 800 million people", "yes", "none")  # bare yes
     declined = Pipeline(verifying, Index.load(verifying), BowEmbeddings(), no, "fake:test").answer(question)
     assert declined.status is Status.DECLINED and declined.citations == () and len(no.received) == 4
     assert not declined.redrafted
@@ -266,7 +266,7 @@ def test_warm_up_fills_the_prompt_cache_with_every_fixed_prefix(settings):
     sure = verifying.model_copy(update={"judge_sure": verifying.judge_threshold, "redraft_when_declined": False})
     Pipeline(sure, Index.load(sure), BowEmbeddings(), no_second, "fake:test").warm_up()
     assert OWN_ANSWER_SYSTEM not in {m[0].content for m in no_second.received}
-    redrafting = scripted("x", "y", "z", "w")  # the second draft alone still asks for own answers
+    redrafting = scripted_with_probabilities("x", "y", "z", "w")  # the second draft alone asks for own answers
     sure = sure.model_copy(update={"redraft_when_declined": True})
     Pipeline(sure, Index.load(sure), BowEmbeddings(), redrafting, "fake:test").warm_up()
     assert [m[0] for m in redrafting.received] == [SystemMessage(s) for s in expected]
