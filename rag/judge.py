@@ -11,7 +11,7 @@ itself, in a few words (``rag.agree``). An answer that names something else ("Sp
 "Fidji Simo", P(yes) 0.87) withdraws the claim. The second question never keeps a claim the first
 withdrew: the same model reading the same source makes the same mistake twice (kept that way, "He Jian
 edited the article" from "author: He Jian, editor: Jiang Jiao" and four more false claims passed on the
-frozen suites; README, thirteenth round).
+frozen suites; docs/trust-rounds.md, thirteenth round).
 """
 
 from __future__ import annotations

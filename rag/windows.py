@@ -1,7 +1,7 @@
 """Window vectors: each sentence embedded together with the sentences just before and after it in its
 paragraph, kept in a second Chroma collection under the sentence's own id.
 
-With ``rank_by_window`` on (off by default: measured in the README's eighth round), dense retrieval
+With ``rank_by_window`` on (off by default: measured in docs/trust-rounds.md, eighth round), dense retrieval
 ranks sentences by their window vector; everything else (the relevance gate's cosine, grounding,
 quoting) keeps the sentence's own vector. A paraphrased question often names what the
 sentence before says: "what is the chatbot maker reckoned to be worth?" is answered by "... now a
