@@ -85,9 +85,11 @@ def new_id() -> str:
 
 
 def answer_fields(answer: Answer) -> dict[str, Any]:
-    """The extra top-level fields of a completion: citations, refused, status (and timings)."""
+    """The extra top-level fields of a completion: citations, refused, status (and timings), and the parts of a
+    two-part question whose drafted answer was withdrawn."""
     data = answer.to_json()
-    return {key: data[key] for key in ("citations", "refused", "status", "rewritten_question", "timings")}
+    fields = {key: data[key] for key in ("citations", "refused", "status", "rewritten_question", "timings")}
+    return {**fields, "unanswered": list(answer.unanswered)}
 
 
 def completion(answer: Answer, completion_id: str, created: int) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from rag.errors import IndexError_, InputError, ModelError
 from rag.ground import ground
 from rag.judge import AnswerCheck, Judge, make_answer_check, make_judge, short_replies
 from rag.prompts import SYSTEM_PROMPT, build_messages, judge_messages, own_answer_messages, quote_messages
-from rag.quote import complete, quote
+from rag.quote import complete, quote, withdrawn_parts
 from rag.redraft import make_redrafter
 from rag.retrieve import Retrieval, Retriever
 from rag.store import Index
@@ -260,6 +260,8 @@ class Pipeline:
             timings["parts_s"] = time.perf_counter() - p_start
             checks = [*checks, *tried]
             quoted = quoted or (None if drafted or grounded.status is not Status.ANSWERED else grounded)
+        # A part whose drafted answer was withdrawn, and nothing checked replaced, is said, not left out silently.
+        unanswered = tuple(withdrawn_parts(asked, grounded)) if grounded.status is Status.ANSWERED else ()
         timings["total_s"] = time.perf_counter() - started
         yield Answer(
             status=grounded.status,
@@ -270,6 +272,7 @@ class Pipeline:
             checks=tuple(f"{c.rule}: {c.sentence.text}" for c in checks),
             quoted=quoted is not None,
             redrafted=redrafted_answer,
+            unanswered=unanswered,
             **common,
         )
 

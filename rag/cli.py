@@ -53,8 +53,9 @@ WHY_REFUSED = {
 
 
 def _print_sources(answer: Answer) -> None:
-    if answer.refused:
-        typer.secho(f"  ({WHY_REFUSED[answer.status]})", dim=True)
+    notes = [WHY_REFUSED[answer.status]] if answer.refused else [f"not answered: {p}" for p in answer.unanswered]
+    for note in notes:
+        typer.secho(f"  ({note})", dim=True)
     for c in answer.citations:
         where = "".join(
             [f", page {c.page}" if c.page else "", f", {c.section}" if c.section else "", " (OCR)" if c.ocr else ""]
@@ -101,10 +102,9 @@ def ingest_cmd(
     if report.chunks_total == 0:
         from ingest.loaders import describe_supported
 
-        typer.secho(
-            f"warning: the index is empty: no document with text ({describe_supported()}) was found. Add documents to "
-            f"{paths[0] if paths else settings.corpus_dir} and run: rag ingest",
-            fg=typer.colors.YELLOW, err=True,
+        _warn(
+            f"the index is empty: no document with text ({describe_supported()}) was found. Add documents to "
+            f"{paths[0] if paths else settings.corpus_dir} and run: rag ingest"
         )
 
 

@@ -242,6 +242,7 @@ def result_line(case: Case, answer: Answer, score: CaseScore) -> dict[str, Any]:
         "draft": answer.draft,
         "dropped": list(answer.dropped),
         "checks": list(answer.checks),
+        "unanswered": list(answer.unanswered),
         "tags": case.tags,
         "passed": score.passed,
         "scores": {k: v for k, v in score.__dict__.items() if k not in ("id", "passed", "reasons")},

@@ -95,6 +95,16 @@ def unanswered_parts(question: str, grounded: Grounded) -> list[str]:
     return [p for p in parts if p not in taken and not any(_speaks_to(text, p) for text in cited)]
 
 
+def withdrawn_parts(question: str, grounded: Grounded) -> list[str]:
+    """The parts of a two-part ``question`` left unanswered although the draft took them up: a sentence
+    withdrawn from the draft was about that part (or as much about it as about the other). A part the
+    draft never took up apart is not named: one sentence often answers both ("Anthropic ... released
+    its flagship model, Claude Opus 4.5" for "which startup ..., and what is that model called?"), and
+    the word overlap that assigns sentences to parts cannot tell."""
+    about = {asked_part(question, text) for text in grounded.dropped}
+    return [p for p in unanswered_parts(question, grounded) if p in about or "" in about]
+
+
 def _speaks_to(sentence: str, part: str) -> bool:
     """Whether ``sentence`` also takes up ``part`` ("... launched Gemini 3 ..., trained on its own TPU
     chip" answers "what chip was it trained on?" beside the launch date it was assigned to)."""

@@ -216,6 +216,10 @@ class Answer:
     checks: tuple[str, ...] = ()  # verification verdicts, "rule: sentence", for every checked sentence
     quoted: bool = False  # every drafted claim was withdrawn; the answer quotes a source sentence (rag.quote)
     redrafted: bool = False  # the model declined; the answer is its checked short answer from a passage (rag.redraft)
+    # The parts of a two-part question whose drafted answer was withdrawn and that no checked sentence
+    # answers (rag.quote.withdrawn_parts), said beside the answer instead of left out silently; not in the
+    # JSON contract.
+    unanswered: tuple[str, ...] = ()
 
     @property
     def verified(self) -> bool:
@@ -223,8 +227,8 @@ class Answer:
         return self.status is Status.ANSWERED and bool(self.checks)
 
     def __post_init__(self) -> None:
-        if self.status is not Status.ANSWERED and (self.sentences or self.citations):
-            raise ValueError(f"a {self.status} answer carries no sentences or citations")
+        if self.status is not Status.ANSWERED and (self.sentences or self.citations or self.unanswered):
+            raise ValueError(f"a {self.status} answer carries no sentences, citations or unanswered parts")
         numbers = [c.n for c in self.citations]
         if len(set(numbers)) != len(numbers):
             raise ValueError(f"citation numbers must be unique, got {numbers}")

@@ -109,6 +109,8 @@ def answer_markdown(answer: Answer, turn: int) -> str:
                 "The sentence in quotes is the source's own, word for word, checked to answer the part of your "
                 "question my draft left out."
             )
+    notes += [f"Not answered: “{escape_markdown(part)}”. My answer to this part did not hold up against the sources."
+              for part in answer.unanswered]  # fmt: skip
     if answer.verified:
         notes.append("✓ Verified: each sentence says what the sentence it cites says.")
     return body + "".join(f"\n\n*{note}*" for note in notes)

@@ -94,7 +94,7 @@ def test_openai_client_gets_the_checked_answer_with_top_level_citations(server):
     assert reply.object == "chat.completion" and reply.model == "rag-chat"
     assert reply.choices[0].message.content == WEEKLY_ANSWER and reply.choices[0].finish_reason == "stop"
     extra = reply.model_extra
-    assert extra["refused"] is False and extra["status"] == "answered"
+    assert extra["refused"] is False and extra["status"] == "answered" and extra["unanswered"] == []
     (citation,) = extra["citations"]
     assert citation["n"] == 1 and citation["text"] == WEEKLY
     text = ARTICLE.read_text(encoding="utf-8")
@@ -117,6 +117,14 @@ def test_stream_shows_only_checked_sentences_and_ends_with_citations(server):
     assert last.choices[0].finish_reason == "stop" and last.model_extra["status"] == "answered"
     assert [c["text"] for c in last.model_extra["citations"]] == [WEEKLY]
     assert all("citations" not in (c.model_extra or {}) for c in chunks[:-1])
+
+
+def test_a_part_of_a_two_part_question_whose_answer_was_withdrawn_is_named(server):
+    server.pipeline.llm = scripted(WEEKLY_ANSWER + " OpenAI's CFO is John Smith [1].")  # no such name: dropped
+    question = "How many people chat with ChatGPT every week, and who is OpenAI's CFO?"
+    reply = server.client().chat.completions.create(model="rag-chat", messages=[{"role": "user", "content": question}])
+    assert reply.choices[0].message.content == WEEKLY_ANSWER
+    assert reply.model_extra["status"] == "answered" and reply.model_extra["unanswered"] == ["who is OpenAI's CFO?"]
 
 
 def test_raw_stream_is_server_sent_events_ending_with_done(server):

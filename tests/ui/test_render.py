@@ -258,3 +258,15 @@ def test_a_quote_that_completes_a_drafted_answer_says_which_sentence_it_is():
     md = answer_markdown(two, 0)
     assert "The sentence in quotes is the source's own" in md and "part of your question" in md
     assert "The sentence in quotes" not in answer_markdown(answered(), 0)
+
+
+def test_a_part_of_the_question_left_unanswered_is_named():
+    partial = answered(
+        checks=("lexical: Over 800 million people use it every week.",), unanswered=("who said *that* <b>?",)
+    )
+    md = answer_markdown(partial, 0)
+    assert "Not answered: “who said \\*that\\* &lt;b&gt;?”" in md and "✓ Verified" in md
+    assert md.index("Not answered") < md.index("✓ Verified")  # what is missing, before what holds
+    assert "Not answered" not in answer_markdown(answered(), 0)
+    with pytest.raises(ValueError, match="unanswered parts"):  # a refusal already speaks for every part
+        factories.refused("Who, and when?", Status.DECLINED, unanswered=("when?",))

@@ -292,10 +292,33 @@ def test_a_part_of_a_two_part_question_the_draft_leaves_out_is_answered_by_a_quo
     asked = llm.received[-1][-1].content
     assert asked.endswith("Question: who is OpenAI's CFO?\nDoes the sentence answer the question?")
     assert answer.checks[-1].startswith("quoted from the source") and "parts_s" in answer.timings
-    # The check says no: the part stays unanswered, and the drafted part stands alone.
+    assert answer.unanswered == ()  # both parts answered
+    # The check says no: the part stays unanswered and the drafted part stands alone. The draft never took
+    # that part up, so it is not named (one sentence may answer both parts; word overlap cannot tell).
     no = scripted("Over 800 million people chat with ChatGPT every week [1].", "yes", "no", "no")
     partial = Pipeline(verifying, Index.load(verifying), BowEmbeddings(), no, "fake:test").answer(question)
     assert [s.text for s in partial.sentences] == [first.text] and [c.n for c in partial.citations] == [1]
+    assert partial.unanswered == ()
+
+
+def test_a_part_whose_drafted_answer_was_withdrawn_is_named(settings):
+    question = "Who is OpenAI's CFO? How many people chat with ChatGPT every week?"
+    weekly = "Over 800 million people chat with ChatGPT every week [1]."
+    llm = scripted(f"OpenAI's CFO is John Smith [1]. {weekly}")  # verify_with_model off: grounding drops Smith
+    answer = pipeline(settings, llm).answer(question)
+    assert answer.status is Status.ANSWERED and [s.text for s in answer.sentences] == [weekly.replace(" [1]", "")]
+    assert answer.dropped == ("OpenAI's CFO is John Smith.",) and answer.unanswered == ("Who is OpenAI's CFO?",)
+    whole = pipeline(settings, scripted(weekly)).answer(question)
+    assert whole.status is Status.ANSWERED and whole.unanswered == ()  # the draft never took the part up
+    one = pipeline(settings, scripted(f"John Smith is in charge [1]. {weekly}")).answer(
+        "How many people chat with ChatGPT every week?"
+    )
+    assert one.dropped and one.unanswered == ()  # a one-part question has no parts to name
+    refused = pipeline(settings, scripted("The documents do not say.")).answer(question)
+    assert refused.refused and refused.unanswered == ()  # a refusal already says it of the whole question
+    nothing_held = scripted("OpenAI's CFO is John Smith [1]. It has 9 users a week [1].")
+    withdrawn = pipeline(settings, nothing_held).answer(question)
+    assert withdrawn.status is Status.UNSUPPORTED and len(withdrawn.dropped) == 2 and withdrawn.unanswered == ()
 
 
 def test_a_part_the_documents_know_nothing_about_is_not_put_to_the_model(settings):

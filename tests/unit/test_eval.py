@@ -245,12 +245,13 @@ def test_check_case_explains_a_failure():
 
 def test_results_line_is_the_full_ask_json_plus_scores():
     a = answer("800 million [1].", cites=[FIRST], retrieved=[SECOND, FIRST])
-    a = replace(a, draft="raw draft", model="fake:x")
+    a = replace(a, draft="raw draft", model="fake:x", unanswered=("and who said so?",))
     result = run_case(SimpleNamespace(answer=lambda q, h: a), CASE, Scorer(DOCS))
     line = result.line()
     assert line == result_line(CASE, a, result.score)
     assert {k: line[k] for k in a.to_json()} == a.to_json()  # every `rag ask --json` field, status included
     assert line["id"] == "users" and line["status"] == "answered" and line["draft"] == "raw draft"
+    assert line["unanswered"] == ["and who said so?"]  # a part the answer leaves out, beside the contract
     assert line["retrieved"] == [p.span() for p in a.retrieved] and line["error"] is None
     assert line["passed"] and line["reasons"] == [] and line["scores"]["citation_precision"] == 1.0
     json.dumps(line)

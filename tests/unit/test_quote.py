@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from rag.judge import Verdict
-from rag.quote import MAX_JUDGED, complete, quote
+from rag.quote import MAX_JUDGED, complete, quote, withdrawn_parts
 from rag.types import Status
 from tests.unit.helpers import WORLD_DOC, BowEvidence, bow_embed, passages_from
 
@@ -136,3 +138,18 @@ def test_a_part_that_points_back_to_the_answer_before_it_is_searched_with_that_a
     searched, find = searching(passages)
     complete(question, first, find, evidence, bow_embed, Checker(True, True))
     assert searched == ["Fidji Simo: when did she join OpenAI?"]  # "she" is who the first part's answer names
+
+
+def test_a_part_is_named_only_when_its_drafted_answer_was_withdrawn(world):
+    passages, evidence = world
+    question = "Who is the CFO of OpenAI, and how many monthly active users did Gemini have in October?"
+    first, _ = quote("Who is the CFO of OpenAI?", passages, evidence, bow_embed, Checker(True))
+    second = "how many monthly active users did Gemini have in October?"
+    assert withdrawn_parts(question, first) == []  # the draft never took the second part up
+    tried = replace(first, dropped=("Gemini had 900 million monthly active users in October.",))
+    assert withdrawn_parts(question, tried) == [second]
+    assert withdrawn_parts(question, replace(first, dropped=("The CFO of OpenAI is John Smith.",))) == []
+    # "led" is not "lead": a withdrawn sentence sharing no word with either part may be about the missing one.
+    unclear = replace(first, dropped=("She led Facebook apps at Meta before that.",))
+    assert withdrawn_parts(question, unclear) == [second]
+    assert withdrawn_parts("Who is the CFO of OpenAI?", tried) == []  # one part: nothing to name
