@@ -31,6 +31,7 @@ from ui.render import (
     escape_markdown,
     feedback_record,
     history_of,
+    shown,
     sources_html,
 )
 from ui.theme import CITE_JS, CSS
@@ -49,16 +50,17 @@ ChatUpdate = tuple[list[dict[str, str]], str, str, list[Turn], str, str]
 
 
 def read_documents(index: Index, turns: list[Turn]) -> dict[str, str | None]:
-    """The extracted text of every cited document, as the index stores it (``None`` if it has none).
+    """The extracted text of every document the sources panel shows (``ui.render.shown``), as the index
+    stores it (``None`` if it has none).
 
     Citations are offsets into this text, so nothing is re-read from (or outside) the corpus."""
-    return {source: index.document_text(source) for source in {c.source for t in turns for c in t.answer.citations}}
+    return {source: index.document_text(source) for source in {c.source for t in turns for c in shown(t.answer)}}
 
 
 def original_links(index: Index, turns: list[Turn]) -> dict[str, str | None]:
-    """For each cited PDF, the URL of the indexed copy that the app serves (see ``launch``)."""
+    """For each PDF the sources panel shows, the URL of the indexed copy that the app serves (see ``launch``)."""
     links: dict[str, str | None] = {}
-    for source in {c.source for t in turns for c in t.answer.citations}:
+    for source in {c.source for t in turns for c in shown(t.answer)}:
         path = index.original(source)
         links[source] = None if path is None else "gradio_api/file=" + quote(str(path.resolve()))
     return links

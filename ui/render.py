@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
@@ -34,6 +34,29 @@ class Turn:
 
     question: str
     answer: Answer
+
+
+SEARCHED_SHOWN = 3  # passages shown, for the reader to check, beside an answer that found none answering
+SEARCHED_NOTE = (
+    "No passage was found to answer this. The passages searched closest to the question, for you to check:"
+)
+
+
+def searched(answer: Answer) -> list[Citation]:
+    """The passages given to the model, best first, as citation-shaped spans, where the model declined or
+    every claim was withdrawn; none where the gate found nothing close or the answer cites its own."""
+    if answer.status not in (Status.DECLINED, Status.UNSUPPORTED):
+        return []
+    return [
+        Citation(p.n, p.source, p.start, p.end, p.text, p.cosine, p.chunks[0].page, p.chunks[0].section,
+                 any(c.ocr for c in p.chunks))
+        for p in answer.retrieved[:SEARCHED_SHOWN]
+    ]  # fmt: skip
+
+
+def shown(answer: Answer) -> list[Citation]:
+    """What the sources panel shows for ``answer``: its citations, or the passages searched (``searched``)."""
+    return list(answer.citations) or searched(answer)
 
 
 def anchor(turn: int, n: int) -> str:
@@ -205,7 +228,12 @@ def turn_sources_html(
     """The sources of one answer, in a collapsible section (the latest answer's is open)."""
     answer = turn.answer
     originals = originals or {}
-    if answer.refused or not answer.citations:
+    looked_at = [_as_written(c, documents.get(c.source)) for c in searched(answer)]
+    if looked_at:
+        body = f'<div class="rag-src-none">{SEARCHED_NOTE}</div>' + "".join(
+            citation_html(c, documents.get(c.source), index, originals.get(c.source)) for c in looked_at
+        )
+    elif answer.refused or not answer.citations:
         body = '<div class="rag-src-none">No passage cited: the documents do not answer this.</div>'
     else:
         body = "".join(
@@ -214,6 +242,15 @@ def turn_sources_html(
         )
     summary = f'<span class="rag-turn-n">Answer {index + 1}</span> {escape_html(turn.question)}'
     return f'<details class="rag-turn"{" open" if latest else ""}><summary>{summary}</summary>{body}</details>'
+
+
+def _as_written(span: Citation, document: str | None) -> Citation:
+    """A searched passage with the document's own text over its span: the passage joins its sentences
+    with single spaces. Text that differs in more than spacing is left as it is (the document changed)."""
+    written = document[span.start : span.end] if document is not None else None
+    if written is None or written.split() != span.text.split():
+        return span
+    return replace(span, text=written)
 
 
 def sources_html(

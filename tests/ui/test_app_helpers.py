@@ -7,7 +7,7 @@ import pytest
 
 from rag.config import load_settings
 from rag.errors import ConfigError
-from rag.types import Citation
+from rag.types import Citation, Passage
 from tests import factories
 from ui.app import append_feedback, original_links, parse_auth, read_documents
 from ui.render import Turn
@@ -44,6 +44,9 @@ def test_read_documents_returns_the_stored_extracted_text_and_nothing_else(tmp_p
     assert docs["../secret.txt"] is None and docs[str(tmp_path / "secret.txt")] is None
     assert docs["gone.txt"] is None
     assert original_links(index, turns) == dict.fromkeys(docs)  # only PDFs get a link
+    chunk = index.chunks[0]
+    searched = factories.refused("Q", retrieved=(Passage(1, (chunk,), 0.5),))  # declined: its passages are shown
+    assert read_documents(index, [Turn("Q", searched)]) == {"corpus/a.txt": "line one\r\nline two"}
 
 
 def test_original_links_point_at_the_kept_copy_of_a_pdf(tmp_path: Path):
@@ -59,8 +62,12 @@ def test_original_links_point_at_the_kept_copy_of_a_pdf(tmp_path: Path):
     documents.write_manual_excerpt(pdf, 40, 42)
     settings = load_settings(project_root=root, env={}, embeddings="fake:bow")
     ingest(settings, BowEmbeddings(), progress=False)
-    links = original_links(Index.load(settings), [_turn("corpus/manual.pdf", "corpus/notes.docx")])
+    index = Index.load(settings)
+    links = original_links(index, [_turn("corpus/manual.pdf", "corpus/notes.docx")])
     assert links["corpus/notes.docx"] is None
+    page = next(c for c in index.chunks if c.source == "corpus/manual.pdf")
+    declined = Turn("Q", factories.refused("Q", retrieved=(Passage(1, (page,), 0.5),)))
+    assert original_links(index, [declined]) == {"corpus/manual.pdf": links["corpus/manual.pdf"]}  # searched too
     kept = settings.data_path / "originals"
     assert links["corpus/manual.pdf"].startswith("gradio_api/file=" + str(kept.resolve()))
     assert links["corpus/manual.pdf"].endswith(".pdf")

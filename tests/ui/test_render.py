@@ -1,10 +1,11 @@
 """The web chat's pure render functions: answer markdown, sources HTML, details, feedback records."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
-from rag.types import Answer, Citation, Status
+from rag.types import Answer, Chunk, Citation, Passage, Status
 from tests import factories
 from ui.render import (
     EMPTY_SOURCES,
@@ -19,6 +20,7 @@ from ui.render import (
     feedback_record,
     history_of,
     paragraph_context,
+    searched,
     sources_html,
 )
 
@@ -270,3 +272,37 @@ def test_a_part_of_the_question_left_unanswered_is_named():
     assert "Not answered" not in answer_markdown(answered(), 0)
     with pytest.raises(ValueError, match="unanswered parts"):  # a refusal already speaks for every part
         factories.refused("Who, and when?", Status.DECLINED, unanswered=("when?",))
+
+
+def _passage(n: int, *sentences: str, doc: str = DOC) -> Passage:
+    chunks = tuple(
+        Chunk(f"c{i}", "corpus/article.txt", "sha", doc.index(t), doc.index(t) + len(t), 0, len(doc), i, t)
+        for i, t in enumerate(sentences)
+    )
+    return Passage(n, chunks, 0.5)
+
+
+def test_a_refusal_shows_the_passages_searched_for_the_reader_to_check():
+    two = _passage(1, "OpenAI is worried.", "Currently, over 800 million people chat with ChatGPT every week.")
+    looked = [two, _passage(2, "It grows fast."), _passage(3, "Title line"), _passage(4, "Last line.")]
+    declined = factories.refused("Who?", Status.DECLINED, retrieved=tuple(looked))
+    html_ = sources_html([Turn("Who?", declined)], {"corpus/article.txt": DOC})
+    assert "passages searched closest to the question" in html_ and "Last line" not in html_  # the best three
+    assert f"<mark>OpenAI is worried. {SENTENCE}</mark>" in html_  # the passage, highlighted in its paragraph
+    assert "document changed" not in html_
+    withdrawn = factories.refused("Who?", Status.UNSUPPORTED, retrieved=tuple(looked))
+    assert [c.n for c in searched(withdrawn)] == [1, 2, 3] and searched(withdrawn)[0].start == DOC.index("OpenAI is")
+    far = factories.refused("Who?", Status.NOT_RELEVANT, retrieved=tuple(looked))  # the gate found nothing close
+    assert searched(far) == [] and "No passage cited" in sources_html([Turn("Who?", far)], {})
+    cited = answered(retrieved=tuple(looked))
+    assert searched(cited) == [] and "passages searched" not in sources_html([Turn("How many?", cited)], {})
+    # The document's own spacing is highlighted, not the passage's joined text; a changed document says so.
+    spaced = DOC.replace("worried. Currently", "worried.  Currently")
+    turn = Turn("Who?", factories.refused("Who?", retrieved=(_passage(1, "OpenAI is worried.", SENTENCE, doc=spaced),)))
+    html_ = sources_html([turn], {"corpus/article.txt": spaced})
+    assert f"<mark>OpenAI is worried.  {SENTENCE}</mark>" in html_ and "document changed" not in html_
+    edited = spaced.replace("OpenAI is worried.", "OpenAI is calm now.")
+    assert "document changed" in sources_html([turn], {"corpus/article.txt": edited})
+    chunk = replace(two.chunks[0], page=41, section="3 Shell > 3.5 Word Splitting", ocr=True)
+    (on_page,) = searched(factories.refused("Who?", retrieved=(Passage(1, (chunk,), 0.5),)))
+    assert (on_page.page, on_page.section, on_page.ocr) == (41, "3 Shell > 3.5 Word Splitting", True)

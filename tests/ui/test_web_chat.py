@@ -166,6 +166,9 @@ def test_unsupported_draft_is_streamed_then_withdrawn(app):
     assert "61.5" not in answer and answer.startswith("The documents do not say.")  # ... then withdrawn
     assert "sources did not support it" in answer and "withdrawn as unsupported" in update.details
     assert update.notice == ""
+    # The passages it was given are shown for the reader to check, highlighted in the stored text.
+    assert "passages searched closest to the question" in update.sources and "<mark>" in update.sources
+    assert "document changed" not in update.sources
 
 
 def test_model_failure_is_shown_and_the_conversation_kept(app):
