@@ -97,10 +97,10 @@ def unanswered_parts(question: str, grounded: Grounded) -> list[str]:
 
 def withdrawn_parts(question: str, grounded: Grounded) -> list[str]:
     """The parts of a two-part ``question`` left unanswered although the draft took them up: a sentence
-    withdrawn from the draft was about that part (or as much about it as about the other). A part the
-    draft never took up apart is not named: one sentence often answers both ("Anthropic ... released
-    its flagship model, Claude Opus 4.5" for "which startup ..., and what is that model called?"), and
-    the word overlap that assigns sentences to parts cannot tell."""
+    withdrawn from the draft was about that part (or as much about it as about the other). A part that
+    no withdrawn sentence was about is not named: one sentence often answers both ("Anthropic ...
+    released its flagship model, Claude Opus 4.5" for "which startup ..., and what is that model
+    called?"), and the word overlap that assigns sentences to parts cannot tell."""
     about = {asked_part(question, text) for text in grounded.dropped}
     return [p for p in unanswered_parts(question, grounded) if p in about or "" in about]
 

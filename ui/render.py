@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from rag.types import Answer, Citation, Sentence, Status
+from rag.types import Answer, Citation, Passage, Sentence, Status
 
 CONTEXT_CHARS = 280  # paragraph text kept on each side of a cited sentence
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$])")
@@ -40,6 +40,7 @@ SEARCHED_SHOWN = 3  # passages shown, for the reader to check, beside an answer 
 SEARCHED_NOTE = (
     "No passage was found to answer this. The passages searched closest to the question, for you to check:"
 )
+UNANSWERED_PART = "My answer to this part did not hold up against the sources."  # after "Not answered: <part>."
 
 
 def searched(answer: Answer) -> list[Citation]:
@@ -47,11 +48,13 @@ def searched(answer: Answer) -> list[Citation]:
     every claim was withdrawn; none where the gate found nothing close or the answer cites its own."""
     if answer.status not in (Status.DECLINED, Status.UNSUPPORTED):
         return []
-    return [
-        Citation(p.n, p.source, p.start, p.end, p.text, p.cosine, p.chunks[0].page, p.chunks[0].section,
-                 any(c.ocr for c in p.chunks))
-        for p in answer.retrieved[:SEARCHED_SHOWN]
-    ]  # fmt: skip
+    return [_span_of(p) for p in answer.retrieved[:SEARCHED_SHOWN]]
+
+
+def _span_of(passage: Passage) -> Citation:
+    """A passage as a citation-shaped span: its first sentence's page and section, OCR if any sentence is."""
+    p, first, ocr = passage, passage.chunks[0], any(c.ocr for c in passage.chunks)
+    return Citation(p.n, p.source, p.start, p.end, p.text, p.cosine, first.page, first.section, ocr)
 
 
 def shown(answer: Answer) -> list[Citation]:
@@ -132,8 +135,8 @@ def answer_markdown(answer: Answer, turn: int) -> str:
                 "The sentence in quotes is the source's own, word for word, checked to answer the part of your "
                 "question my draft left out."
             )
-    notes += [f"Not answered: “{escape_markdown(part)}”. My answer to this part did not hold up against the sources."
-              for part in answer.unanswered]  # fmt: skip
+    for part in answer.unanswered:
+        notes.append(f"Not answered: “{escape_markdown(part)}”. {UNANSWERED_PART}")
     if answer.verified:
         notes.append("✓ Verified: each sentence says what the sentence it cites says.")
     return body + "".join(f"\n\n*{note}*" for note in notes)
