@@ -12,8 +12,9 @@ from typing import Annotated, Any
 import typer
 
 from rag.config import Settings, load_settings, use_offline_env
+from rag.console import print_sources
 from rag.errors import IndexError_, InputError, RagError
-from rag.types import Answer, Status
+from rag.types import Answer
 
 use_offline_env(os.environ)
 
@@ -42,26 +43,6 @@ def _warn(line: str) -> None:
 def _fail(exc: Exception) -> None:
     typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
     raise typer.Exit(2 if isinstance(exc, InputError) else 1)
-
-
-WHY_REFUSED = {
-    Status.NOT_RELEVANT: "nothing in the documents is close enough to the question",
-    Status.DECLINED: "the model found no answer in the passages",
-    Status.UNSUPPORTED: "the draft was withdrawn: the passages do not support it",
-    Status.ERROR: "the model failed",
-}
-
-
-def _print_sources(answer: Answer) -> None:
-    notes = [WHY_REFUSED[answer.status]] if answer.refused else [f"not answered: {p}" for p in answer.unanswered]
-    for note in notes:
-        typer.secho(f"  ({note})", dim=True)
-    for c in answer.citations:
-        where = "".join(
-            [f", page {c.page}" if c.page else "", f", {c.section}" if c.section else "", " (OCR)" if c.ocr else ""]
-        )
-        typer.secho(f"  [{c.n}] {c.source}:{c.start}-{c.end}{where}", fg=typer.colors.CYAN, nl=False)
-        typer.echo(f"  {c.text}")
 
 
 @app.command("ingest")
@@ -160,7 +141,7 @@ def ask(
         return
     typer.echo("", err=True)
     typer.echo(final.answer)
-    _print_sources(final)
+    print_sources(final)
 
 
 @app.command()
@@ -203,7 +184,7 @@ def chat(llm: LlmOpt = None, embeddings: EmbOpt = None, config: ConfigOpt = None
         if final.draft and final.answer != final.draft:
             typer.secho("checked against the sources:", fg=typer.colors.YELLOW)
             typer.echo(final.answer)
-        _print_sources(final)
+        print_sources(final)
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": final.plain_text}]
 
 

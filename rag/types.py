@@ -150,6 +150,13 @@ class Passage:
         """Where the passage lies: ``{"n", "source", "start", "end"}`` (eval's retrieval metrics)."""
         return {"n": self.n, "source": self.source, "start": self.start, "end": self.end}
 
+    def as_citation(self) -> Citation:
+        """The passage as a citation-shaped span (its text joins its sentences with single spaces): its
+        first sentence's page and section, and OCR if any of its sentences was recognised by OCR."""
+        first, ocr = self.chunks[0], any(c.ocr for c in self.chunks)
+        where = (first.page, first.section, ocr)
+        return Citation(self.n, self.source, self.start, self.end, self.text, self.cosine, *where)
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -255,6 +262,14 @@ class Answer:
 
     def citation(self, n: int) -> Citation | None:
         return next((c for c in self.citations if c.n == n), None)
+
+    def searched(self, limit: int) -> list[Citation]:
+        """Where the model found no answer (it declined, or every claim was withdrawn), the first ``limit``
+        passages it was given, best first, for a reader to check; none where the relevance gate found
+        nothing close, or the answer cites its own."""
+        if self.status not in (Status.DECLINED, Status.UNSUPPORTED):
+            return []
+        return [p.as_citation() for p in self.retrieved[:limit]]
 
     def to_json(self) -> dict[str, Any]:
         """Exactly the ``rag ask --json`` contract (README: "The JSON contract")."""

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from rag.types import Answer, Citation, Passage, Sentence, Status
+from rag.types import Answer, Citation, Sentence, Status
 
 CONTEXT_CHARS = 280  # paragraph text kept on each side of a cited sentence
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$])")
@@ -43,23 +43,9 @@ SEARCHED_NOTE = (
 UNANSWERED_PART = "My answer to this part did not hold up against the sources."  # after "Not answered: <part>."
 
 
-def searched(answer: Answer) -> list[Citation]:
-    """The passages given to the model, best first, as citation-shaped spans, where the model declined or
-    every claim was withdrawn; none where the gate found nothing close or the answer cites its own."""
-    if answer.status not in (Status.DECLINED, Status.UNSUPPORTED):
-        return []
-    return [_span_of(p) for p in answer.retrieved[:SEARCHED_SHOWN]]
-
-
-def _span_of(passage: Passage) -> Citation:
-    """A passage as a citation-shaped span: its first sentence's page and section, OCR if any sentence is."""
-    p, first, ocr = passage, passage.chunks[0], any(c.ocr for c in passage.chunks)
-    return Citation(p.n, p.source, p.start, p.end, p.text, p.cosine, first.page, first.section, ocr)
-
-
 def shown(answer: Answer) -> list[Citation]:
-    """What the sources panel shows for ``answer``: its citations, or the passages searched (``searched``)."""
-    return list(answer.citations) or searched(answer)
+    """What the sources panel shows for ``answer``: its citations, or the passages it searched."""
+    return list(answer.citations) or answer.searched(SEARCHED_SHOWN)
 
 
 def anchor(turn: int, n: int) -> str:
@@ -231,7 +217,7 @@ def turn_sources_html(
     """The sources of one answer, in a collapsible section (the latest answer's is open)."""
     answer = turn.answer
     originals = originals or {}
-    looked_at = [_as_written(c, documents.get(c.source)) for c in searched(answer)]
+    looked_at = [_as_written(c, documents.get(c.source)) for c in answer.searched(SEARCHED_SHOWN)]
     if looked_at:
         body = f'<div class="rag-src-none">{SEARCHED_NOTE}</div>' + "".join(
             citation_html(c, documents.get(c.source), index, originals.get(c.source)) for c in looked_at

@@ -20,7 +20,6 @@ from ui.render import (
     feedback_record,
     history_of,
     paragraph_context,
-    searched,
     sources_html,
 )
 
@@ -291,11 +290,11 @@ def test_a_refusal_shows_the_passages_searched_for_the_reader_to_check():
     assert f"<mark>OpenAI is worried. {SENTENCE}</mark>" in html_  # the passage, highlighted in its paragraph
     assert "document changed" not in html_
     withdrawn = factories.refused("Who?", Status.UNSUPPORTED, retrieved=tuple(looked))
-    assert [c.n for c in searched(withdrawn)] == [1, 2, 3] and searched(withdrawn)[0].start == DOC.index("OpenAI is")
+    assert [c.n for c in withdrawn.searched(3)] == [1, 2, 3] and withdrawn.searched(3)[0].start == DOC.index("OpenAI")
     far = factories.refused("Who?", Status.NOT_RELEVANT, retrieved=tuple(looked))  # the gate found nothing close
-    assert searched(far) == [] and "No passage cited" in sources_html([Turn("Who?", far)], {})
+    assert far.searched(3) == [] and "No passage cited" in sources_html([Turn("Who?", far)], {})
     cited = answered(retrieved=tuple(looked))
-    assert searched(cited) == [] and "passages searched" not in sources_html([Turn("How many?", cited)], {})
+    assert cited.searched(3) == [] and "passages searched" not in sources_html([Turn("How many?", cited)], {})
     # The document's own spacing is highlighted, not the passage's joined text; a changed document says so.
     spaced = DOC.replace("worried. Currently", "worried.  Currently")
     turn = Turn("Who?", factories.refused("Who?", retrieved=(_passage(1, "OpenAI is worried.", SENTENCE, doc=spaced),)))
@@ -304,5 +303,5 @@ def test_a_refusal_shows_the_passages_searched_for_the_reader_to_check():
     edited = spaced.replace("OpenAI is worried.", "OpenAI is calm now.")
     assert "document changed" in sources_html([turn], {"corpus/article.txt": edited})
     chunk = replace(two.chunks[0], page=41, section="3 Shell > 3.5 Word Splitting", ocr=True)
-    (on_page,) = searched(factories.refused("Who?", retrieved=(Passage(1, (chunk,), 0.5),)))
+    (on_page,) = factories.refused("Who?", retrieved=(Passage(1, (chunk,), 0.5),)).searched(3)
     assert (on_page.page, on_page.section, on_page.ocr) == (41, "3 Shell > 3.5 Word Splitting", True)
