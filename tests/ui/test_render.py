@@ -295,6 +295,9 @@ def test_a_refusal_shows_the_passages_searched_for_the_reader_to_check():
     assert far.searched(3) == [] and "No passage cited" in sources_html([Turn("Who?", far)], {})
     cited = answered(retrieved=tuple(looked))
     assert cited.searched(3) == [] and "passages searched" not in sources_html([Turn("How many?", cited)], {})
+
+
+def test_a_searched_passage_is_highlighted_as_written_with_its_page_and_section():
     # The document's own spacing is highlighted, not the passage's joined text; a changed document says so.
     spaced = DOC.replace("worried. Currently", "worried.  Currently")
     turn = Turn("Who?", factories.refused("Who?", retrieved=(_passage(1, "OpenAI is worried.", SENTENCE, doc=spaced),)))
@@ -302,6 +305,6 @@ def test_a_refusal_shows_the_passages_searched_for_the_reader_to_check():
     assert f"<mark>OpenAI is worried.  {SENTENCE}</mark>" in html_ and "document changed" not in html_
     edited = spaced.replace("OpenAI is worried.", "OpenAI is calm now.")
     assert "document changed" in sources_html([turn], {"corpus/article.txt": edited})
-    chunk = replace(two.chunks[0], page=41, section="3 Shell > 3.5 Word Splitting", ocr=True)
+    chunk = replace(turn.answer.retrieved[0].chunks[0], page=41, section="3 Shell > 3.5 Word Splitting", ocr=True)
     (on_page,) = factories.refused("Who?", retrieved=(Passage(1, (chunk,), 0.5),)).searched(3)
     assert (on_page.page, on_page.section, on_page.ocr) == (41, "3 Shell > 3.5 Word Splitting", True)
