@@ -98,7 +98,8 @@ REFUSAL_NOTES = {
 def answer_markdown(answer: Answer, turn: int) -> str:
     """The checked answer as chat markdown, with its ``[n]`` markers linked to the sources panel."""
     if answer.refused:
-        return f"{escape_markdown(answer.answer)}\n\n*{REFUSAL_NOTES[answer.status]}*"
+        look = " The passages searched closest to it are under Sources." if answer.searched(SEARCHED_SHOWN) else ""
+        return f"{escape_markdown(answer.answer)}\n\n*{REFUSAL_NOTES[answer.status]}{look}*"
     body = " ".join(_sentence_markdown(s, turn) for s in answer.sentences)
     notes = []
     if answer.quoted:

@@ -157,6 +157,29 @@ def test_a_withdrawn_draft_is_replaced_by_the_sources_own_sentence(quoting_app, 
     page.context.close()
 
 
+def test_a_refusal_shows_the_passages_it_searched(scripted_app, browser):
+    """The model finds no answer: the chat says so, and the sources panel shows the passages it was
+    given, highlighted in their paragraphs, for the reader to check."""
+    from tests.unit.helpers import scripted
+
+    pipeline, model = scripted_app.pipeline, scripted_app.pipeline.llm
+    pipeline.llm = scripted("The documents do not say.")
+    try:
+        page = open_chat(browser, scripted_app.url)
+        ask(page, "How many people use ChatGPT every week?")
+        said = page.locator(BOT).last.inner_text()
+        assert said.startswith("The documents do not say.") and "closest to it are under Sources" in said
+        panel = page.locator("#rag-sources details[open]")
+        assert "passages searched closest to the question, for you to check" in panel.inner_text()
+        marks = panel.locator("mark").all_inner_texts()
+        assert len(marks) == 3 and any(WEEKLY in m for m in marks)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "browser-searched.png"))
+        page.context.close()
+    finally:
+        pipeline.llm = model
+
+
 def test_upload_a_document_and_see_errors_in_the_page(scripted_app, browser, tmp_path):
     page = open_chat(browser, scripted_app.url)
     page.get_by_text("Add a document").click()

@@ -285,6 +285,7 @@ def test_a_refusal_shows_the_passages_searched_for_the_reader_to_check():
     two = _passage(1, "OpenAI is worried.", "Currently, over 800 million people chat with ChatGPT every week.")
     looked = [two, _passage(2, "It grows fast."), _passage(3, "Title line"), _passage(4, "Last line.")]
     declined = factories.refused("Who?", Status.DECLINED, retrieved=tuple(looked))
+    assert "passages searched closest to it are under Sources" in answer_markdown(declined, 0)  # where to look
     html_ = sources_html([Turn("Who?", declined)], {"corpus/article.txt": DOC})
     assert "passages searched closest to the question" in html_ and "Last line" not in html_  # the best three
     assert f"<mark>OpenAI is worried. {SENTENCE}</mark>" in html_  # the passage, highlighted in its paragraph
@@ -293,6 +294,7 @@ def test_a_refusal_shows_the_passages_searched_for_the_reader_to_check():
     assert [c.n for c in withdrawn.searched(3)] == [1, 2, 3] and withdrawn.searched(3)[0].start == DOC.index("OpenAI")
     far = factories.refused("Who?", Status.NOT_RELEVANT, retrieved=tuple(looked))  # the gate found nothing close
     assert far.searched(3) == [] and "No passage cited" in sources_html([Turn("Who?", far)], {})
+    assert "under Sources" not in answer_markdown(far, 0)
     cited = answered(retrieved=tuple(looked))
     assert cited.searched(3) == [] and "passages searched" not in sources_html([Turn("How many?", cited)], {})
 
