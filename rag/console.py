@@ -6,8 +6,6 @@ import typer
 
 from rag.types import Answer, Citation, Status
 
-SEARCHED_SHOWN = 3  # passages printed, for the reader to check, under an answer that found none answering
-
 WHY_REFUSED = {
     Status.NOT_RELEVANT: "nothing in the documents is close enough to the question",
     Status.DECLINED: "the model found no answer in the passages",
@@ -22,7 +20,7 @@ def print_sources(answer: Answer) -> None:
     notes = [WHY_REFUSED[answer.status]] if answer.refused else [f"not answered: {p}" for p in answer.unanswered]
     for note in notes:
         typer.secho(f"  ({note})", dim=True)
-    searched = answer.searched(SEARCHED_SHOWN)
+    searched = answer.searched()
     if searched:
         typer.secho("  passages searched, for you to check:", dim=True)
     for c in answer.citations or searched:

@@ -202,6 +202,9 @@ class Sentence:
         return f"{body} {''.join(f'[{n}]' for n in self.citations)}{end}"
 
 
+SEARCHED_PASSAGES = 3  # passages shown for a reader to check beside an answer that found none answering
+
+
 @dataclass(frozen=True)
 class Answer:
     """The result of one question: a status, the checked sentences and the citations they use.
@@ -263,7 +266,7 @@ class Answer:
     def citation(self, n: int) -> Citation | None:
         return next((c for c in self.citations if c.n == n), None)
 
-    def searched(self, limit: int) -> list[Citation]:
+    def searched(self, limit: int = SEARCHED_PASSAGES) -> list[Citation]:
         """Where the model found no answer (it declined, or every claim was withdrawn), the first ``limit``
         passages it was given, best first, for a reader to check; none where the relevance gate found
         nothing close, or the answer cites its own."""

@@ -36,7 +36,6 @@ class Turn:
     answer: Answer
 
 
-SEARCHED_SHOWN = 3  # passages shown, for the reader to check, beside an answer that found none answering
 SEARCHED_NOTE = (
     "No passage was found to answer this. The passages searched closest to the question, for you to check:"
 )
@@ -45,7 +44,7 @@ UNANSWERED_PART = "My answer to this part did not hold up against the sources." 
 
 def shown(answer: Answer) -> list[Citation]:
     """What the sources panel shows for ``answer``: its citations, or the passages it searched."""
-    return list(answer.citations) or answer.searched(SEARCHED_SHOWN)
+    return list(answer.citations) or answer.searched()
 
 
 def anchor(turn: int, n: int) -> str:
@@ -98,7 +97,7 @@ REFUSAL_NOTES = {
 def answer_markdown(answer: Answer, turn: int) -> str:
     """The checked answer as chat markdown, with its ``[n]`` markers linked to the sources panel."""
     if answer.refused:
-        look = " The passages searched closest to it are under Sources." if answer.searched(SEARCHED_SHOWN) else ""
+        look = " The passages searched closest to it are under Sources." if answer.searched() else ""
         return f"{escape_markdown(answer.answer)}\n\n*{REFUSAL_NOTES[answer.status]}{look}*"
     body = " ".join(_sentence_markdown(s, turn) for s in answer.sentences)
     notes = []
@@ -218,7 +217,7 @@ def turn_sources_html(
     """The sources of one answer, in a collapsible section (the latest answer's is open)."""
     answer = turn.answer
     originals = originals or {}
-    looked_at = [_as_written(c, documents.get(c.source)) for c in answer.searched(SEARCHED_SHOWN)]
+    looked_at = [_as_written(c, documents.get(c.source)) for c in answer.searched()]
     if looked_at:
         body = f'<div class="rag-src-none">{SEARCHED_NOTE}</div>' + "".join(
             citation_html(c, documents.get(c.source), index, originals.get(c.source)) for c in looked_at
