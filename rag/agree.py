@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from rag.asks import POLAR, YES_OR_NO, alternatives
+from rag.asks import POLAR, YES_OR_NO, alternatives, option_words
 from rag.text import content_words, figures, is_refusal
 
 NONE = re.compile(r"^\W*(?:none|n/a|unknown|not (?:stated|given|mentioned))\W*$", re.I)
@@ -32,7 +32,14 @@ def added(answer: str, question: str) -> set[str]:
     """The content words ``answer`` adds to ``question``; for an either/or question, the words of the
     option it names count as added ("next week" for "... next week or next month?")."""
     first, second = alternatives(question)
-    return content_words(answer) - (content_words(question) - first - second)
+    return _words(answer, question) - (content_words(question) - first - second)
+
+
+def _words(text: str, question: str) -> set[str]:
+    """The content words of ``text``, with the stop words among them that name an option of an either/or
+    ``question`` ("most" for "... the most or the least severe?", "US")."""
+    first, second = alternatives(question)
+    return content_words(text) | (option_words(text) & (first | second))
 
 
 def agreement(answer: str, claim: str, question: str) -> Agreement:
@@ -50,7 +57,7 @@ def agreement(answer: str, claim: str, question: str) -> Agreement:
     numbers = figures(answer) - figures(question)
     if numbers and not numbers & figures(claim):
         return Agreement.DIFFERS  # a figure is the answer: "650 million" is not "350 million"
-    words = content_words(claim)
+    words = _words(claim, question)
     if new <= words:
         return Agreement.AGREES
     return Agreement.SILENT if new & words else Agreement.DIFFERS

@@ -222,28 +222,59 @@ POLAR = re.compile(
 YES_OR_NO = re.compile(r"^\W*(?:yes|no)\b", re.I)
 
 
+PRO_FORMS = frozenset({"one", "ones"})  # "the US market or the European one": "one" is "market" again
+
+
 def _options(question: str) -> tuple[list[str], list[str]]:
     """The words around a question's last "or": what follows it, and as many words before it and two
-    more (empty lists when there is no "or")."""
+    more (empty lists when there is no "or"). A final "one" or "ones" after the "or" stands for the
+    noun the first option ends with, and is read as that noun."""
     words = WORD.findall(question)  # as written: a capitalised "May" is the month
     lowered = [w.lower() for w in words]
     if "or" not in lowered:
         return [], []
     at = len(words) - 1 - lowered[::-1].index("or")
     after = words[at + 1 :]
-    return words[max(0, at - len(after) - 2) : at], after
+    before = words[max(0, at - len(after) - 2) : at]
+    if len(after) > 1 and after[-1].lower() in PRO_FORMS and before:
+        after = [*after[:-1], before[-1]]
+    return before, after
+
+
+# Stop words that can be what tells two options apart ("the most or the least severe level", "too much
+# computing power or too little", "before or after the launch"); stemming leaves them as they are.
+OPTION_STOPWORDS = frozenset(
+    "most more least less few fewer much many all both before after above below up down".split()
+)
+
+
+def option_words(text: str) -> set[str]:
+    """The content words of ``text``, with the stop words that can name an option of an either/or question
+    and "US" as written (the country, not the pronoun "us")."""
+    words = WORD.findall(text)
+    return content_words(text) | {w.lower() for w in words if w.lower() in OPTION_STOPWORDS or w == "US"}
 
 
 def alternatives(question: str) -> tuple[set[str], set[str]]:
-    """The content words that tell apart the two options of an either/or question: around its last
-    "or", the words of what follows that differ from those just before it ("next week or next month" →
-    {week}, {month}; "650 million or 800 million monthly users" → {650, ...}, {800}). Two empty sets
-    when the question offers no choice."""
+    """The words that tell apart the two options of an either/or question (``option_words``): around its
+    last "or", the words of what follows that differ from those just before it ("next week or next month"
+    → {week}, {month}; "650 million or 800 million monthly users" → {650, ...}, {800}). When the first
+    option ends at the "or" and one option has more words, those are shared, not part of the choice:
+    "the most or the least severe level" → {most}, {least}; "too much computing power or too little" →
+    {much}, {littl}. Two empty sets when the question offers no choice."""
     before, after = _options(question)
     matcher = SequenceMatcher(None, [w.lower() for w in before], [w.lower() for w in after], autojunk=False)
-    changed = [op for op in matcher.get_opcodes() if op[0] == "replace"]
-    first = content_words(" ".join(w for _, i, j, _, _ in changed for w in before[i:j]))
-    second = content_words(" ".join(w for _, _, _, k, m in changed for w in after[k:m]))
+    firsts: list[str] = []
+    seconds: list[str] = []
+    for op, i, j, k, m in matcher.get_opcodes():
+        if op != "replace":
+            continue
+        if j == len(before):  # the words one option leaves out are the other's too
+            shared_from = min(j - i, m - k)
+            j, m = i + shared_from, k + shared_from
+        firsts += before[i:j]
+        seconds += after[k:m]
+    first, second = option_words(" ".join(firsts)), option_words(" ".join(seconds))
     return first - second, second - first
 
 
@@ -253,6 +284,6 @@ def answers_polar(claim: str, question: str) -> bool:
     the other ("The reasoning model will ship next week"). Such a claim says something (which one,
     whether), so it is checked like any other, not passed over as a restatement of the question."""
     first, second = alternatives(question)
-    words = content_words(claim)
+    words = option_words(claim)
     chose = bool(first and second) and bool(words & first) != bool(words & second)
     return chose or bool(POLAR.match(question) and YES_OR_NO.match(claim))

@@ -38,6 +38,13 @@ def test_an_either_or_answer_is_compared_on_the_option_it_names():
     assert added("next week", question) == {"week"}
     assert agreement("next week", "The model will ship next week.", question) is Agreement.AGREES
     assert agreement("next month", "The model will ship next week.", question) is Agreement.DIFFERS
+    # an option named by a stop word ("most") or by "US" counts too
+    question = "Is red the most or the least severe level?"
+    assert added("the most severe", question) == {"most"}
+    assert agreement("most severe", "Red is the most severe level.", question) is Agreement.AGREES
+    assert agreement("least severe", "Red is the most severe level.", question) is Agreement.DIFFERS
+    question = "Did Bolt study the US market or the Dutch one?"
+    assert agreement("the US market", "Bolt studied the Dutch market.", question) is Agreement.DIFFERS
 
 
 def test_a_yes_or_no_answer_is_compared_with_the_claims_yes_or_no():

@@ -12,6 +12,12 @@ from rag.asks import alternatives, answers_polar, covers_periods
         ("Is the new model Claude Sonnet 4.5 or Claude Opus 4.5?", {"sonnet"}, {"opus"}),
         ("By October, had Gemini reached 650 million or 800 million users?", {"650"}, {"800"}),
         ("Did she come from Google or from Meta?", {"googl"}, {"meta"}),
+        # "one" after the "or" is the first option's noun again; "US" is the country
+        ("Did Bolt study the US market or the Dutch one?", {"us"}, {"dutch"}),
+        # the words one option leaves out are both options' ("severe level", "computing power")
+        ("Is red the most or the least severe level?", {"most"}, {"least"}),
+        ("Which is the bigger risk, too much computing power or too little?", {"much"}, {"littl"}),
+        ("Did they launch it in Europe or in North America?", {"europ"}, {"north"}),
         ("Who founded Anthropic?", set(), set()),
     ],
 )
@@ -22,11 +28,26 @@ def test_the_options_of_an_either_or_question(question, first, second):
 
 
 @pytest.mark.parametrize(
+    ("question", "first", "second"),
+    [
+        ("Is red the most or the least severe level?", {"most"}, {"least"}),
+        ("Which is the bigger risk, too much computing power or too little?", {"much"}, {"littl"}),
+        ("Did Bolt study the US market or the Dutch one?", {"us"}, {"dutch"}),
+    ],
+)
+def test_words_both_options_share_tell_neither_apart(question, first, second):
+    assert alternatives(question) == (first, second)
+
+
+@pytest.mark.parametrize(
     ("claim", "question", "answers"),
     [
         # one option kept, the other not: a choice, even in the question's own words
         ("The model will ship next week.", "Will the model ship next week or next month?", True),
         ("The new model is Claude Opus 4.5.", "Is the new model Claude Sonnet 4.5 or Claude Opus 4.5?", True),
+        ("Bolt studied the Dutch market.", "Did Bolt study the US market or the Dutch one?", True),
+        ("Red is the most severe level.", "Is red the most or the least severe level?", True),
+        ("Red is the severe level.", "Is red the most or the least severe level?", False),
         # both options, or neither: no choice made
         ("The model will ship next week or next month.", "Will the model ship next week or next month?", False),
         ("The model will ship.", "Will the model ship next week or next month?", False),
