@@ -234,6 +234,7 @@ def eval_cmd(
     from ingest.pipeline import prepare_index
     from rag import eval as ev
     from rag.chain import Pipeline
+    from rag.confidence import paired_change
     from rag.embeddings import make_embeddings
     from rag.replay import load_drafts, replaying
     from rag.report import terminal_table, write_reports
@@ -300,6 +301,8 @@ def eval_cmd(
             part, why = baseline_for(base, spec)
             found = [why] if part is None else ev.compare_to_baseline(summary, part, tolerance)
             problems += [f"{spec}: {p}" for p in found]
+            if part is not None:  # how the shared cases moved, and whether that is more than chance
+                typer.echo(f"{spec}: {paired_change(part.get('case_results', {}), summary['case_results']).describe()}")
     for p in problems:
         typer.secho(f"FAIL {p}", fg=typer.colors.RED, err=True)
     raise typer.Exit(1 if problems else 0)

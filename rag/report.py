@@ -273,18 +273,30 @@ SUMMARY_ROWS = ["cases", "passed", *METRICS]
 
 
 def terminal_table(summaries: dict[str, dict[str, Any]]) -> str:
-    """Metrics as rows, backends as columns; then the answers per status."""
+    """Metrics as rows, backends as columns; then the answers per status, and the count behind each rate
+    with its 95% interval."""
     names = list(summaries)
     statuses = [s.value for s in Status if any(summ.get("status", {}).get(s.value) for summ in summaries.values())]
-    rows = [(m, [summaries[n].get(m) for n in names]) for m in SUMMARY_ROWS]
-    rows += [(f"status {s}", [summaries[n].get("status", {}).get(s, 0) for n in names]) for s in statuses]
+    rows = [(m, [fmt(summaries[n].get(m)) for n in names]) for m in SUMMARY_ROWS]
+    rows += [(f"status {s}", [str(summaries[n].get("status", {}).get(s, 0)) for n in names]) for s in statuses]
+    bands = [m for m in SUMMARY_ROWS if any(m in summ.get("intervals", {}) for summ in summaries.values())]
+    band_rows = [(m, [band_text(summaries[n].get("intervals", {}).get(m)) for n in names]) for m in bands]
     width = max(len(m) for m, _ in rows) + 2
-    cols = [max(12, len(n) + 2) for n in names]
-    lines = ["metric".ljust(width) + "".join(n.rjust(w) for n, w in zip(names, cols, strict=True))]
-    lines.append("-" * len(lines[0]))
-    for metric, values in rows:
-        lines.append(metric.ljust(width) + "".join(fmt(v).rjust(w) for v, w in zip(values, cols, strict=True)))
+    cols = [max(12, len(n) + 2, *(len(cells[i]) + 2 for _, cells in band_rows)) for i, n in enumerate(names)]
+
+    def line(label: str, cells: list[str]) -> str:
+        return label.ljust(width) + "".join(c.rjust(w) for c, w in zip(cells, cols, strict=True))
+
+    lines = [line("metric", names)]
+    lines += ["-" * len(lines[0]), *(line(m, cells) for m, cells in rows)]
+    if band_rows:
+        lines += ["", line("count, 95% interval", names), *(line(m, cells) for m, cells in band_rows)]
     return "\n".join(lines)
+
+
+def band_text(band: dict[str, Any] | None) -> str:
+    """``12/21 0.37-0.75``: the count behind a rate and its interval; ``-`` when there is none."""
+    return "-" if not band else f"{band['k']}/{band['n']} {band['low']:.2f}-{band['high']:.2f}"
 
 
 def eval_charts(summaries: dict[str, dict[str, Any]], rows: dict[str, list[dict[str, Any]]]) -> list[Any]:

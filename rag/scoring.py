@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rag.confidence import interval
 from rag.errors import InputError
 from rag.types import Answer, Status
 
@@ -31,6 +32,8 @@ METRICS: dict[str, bool] = {
     "citation_precision": True,
     "citation_recall": True,
     "refusal_accuracy": True,
+    "unanswerable_refused": True,  # of the cases marked refuse: the documents do not answer them
+    "answerable_refused": False,  # of the other cases: a refusal is a miss
     "follow_up_accuracy": True,
     "hit_at_k": True,
     "mrr": True,
@@ -79,6 +82,8 @@ class CaseScore:
     reciprocal_rank: float | None
     follow_up: bool
     reasons: list[str] = field(default_factory=list)
+    should_refuse: bool = False  # the case is marked ``refuse``
+    refused: bool = False  # the answer was a refusal (not an error)
 
 
 def score_case(
@@ -143,7 +148,10 @@ def score_case(
     elif cited and case.refuse:
         precision = 0.0
     passed = refusal_ok and answer_match is not False and precise
-    return CaseScore(case.id, passed, answer_match, refusal_ok, precision, recall, hit, rr, bool(case.history), reasons)
+    return CaseScore(
+        case.id, passed, answer_match, refusal_ok, precision, recall, hit, rr, bool(case.history), reasons,
+        should_refuse=case.refuse, refused=answer.refused and answer.status is not Status.ERROR,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -229,11 +237,36 @@ def summarize(
         "total_p50_s": lat["total_s"]["p50"],
         "total_p95_s": lat["total_s"]["p95"],
         "semantic_similarity": _mean(similarities or []),
+        "unanswerable_refused": _mean(s.refused for s in scores if s.should_refuse),
+        "answerable_refused": _mean(s.refused for s in scores if not s.should_refuse),
+        "intervals": intervals(scores),
         "case_results": {s.id: s.passed for s in scores},
     }
 
 
+def intervals(scores: Sequence[CaseScore]) -> dict[str, dict[str, Any]]:
+    """The count behind each rate of a run and its 95% Wilson interval (``rag.confidence``): a rate
+    measured on a few dozen cases is only known to within a band."""
+    answerable = [s for s in scores if not s.should_refuse]
+    counts = {
+        "pass_rate": [s.passed for s in scores],
+        "answer_correctness": [s.answer_match for s in scores if s.answer_match is not None],
+        "refusal_accuracy": [s.refusal_correct for s in scores],
+        "unanswerable_refused": [s.refused for s in scores if s.should_refuse],
+        "answerable_refused": [s.refused for s in answerable],
+        "follow_up_accuracy": [s.answer_match for s in scores if s.follow_up and s.answer_match is not None],
+        "hit_at_k": [s.hit_at_k for s in scores if s.hit_at_k is not None],
+    }
+    found = {metric: interval(sum(map(bool, values)), len(values)) for metric, values in counts.items()}
+    return {metric: band for metric, band in found.items() if band is not None}
+
+
 LOWER_IS_BETTER = ("_s",)
+
+
+def is_maximum(metric: str) -> bool:
+    """Whether a threshold on ``metric`` is a maximum: latencies (``*_s``) and rates where lower is better."""
+    return metric.endswith(LOWER_IS_BETTER) or METRICS.get(metric) is False
 
 
 def parse_thresholds(items: list[str]) -> dict[str, float]:
@@ -251,15 +284,16 @@ def parse_thresholds(items: list[str]) -> dict[str, float]:
 
 
 def check_thresholds(summary: dict[str, Any], thresholds: dict[str, float]) -> list[str]:
-    """Failed thresholds as messages; latency metrics (``*_s``) are maxima, the rest minima."""
+    """Failed thresholds as messages; latency metrics (``*_s``) and ``answerable_refused`` are maxima, the
+    rest minima."""
     failed = []
     for metric, limit in thresholds.items():
         value = summary.get(metric)
         if not isinstance(value, int | float) or isinstance(value, bool):
             failed.append(f"{metric}: no value (unknown metric or no applicable case)")
-        elif metric.endswith(LOWER_IS_BETTER) and value > limit:
+        elif is_maximum(metric) and value > limit:
             failed.append(f"{metric} = {value} is above the limit {limit}")
-        elif not metric.endswith(LOWER_IS_BETTER) and value < limit:
+        elif not is_maximum(metric) and value < limit:
             failed.append(f"{metric} = {value} is below the threshold {limit}")
     return failed
 
@@ -279,14 +313,17 @@ def baseline_for(baseline: dict[str, Any], model: str) -> tuple[dict[str, Any] |
 
 
 def compare_to_baseline(summary: dict[str, Any], baseline: dict[str, Any], tolerance: float) -> list[str]:
-    """Regressions beyond ``tolerance`` in quality metrics, and the cases that went from pass to fail."""
+    """Regressions beyond ``tolerance`` in quality metrics (latencies are not compared: they measure the
+    machine as much as the code), and the cases that went from pass to fail."""
     problems = []
     for metric, higher in METRICS.items():
         new, old = summary.get(metric), baseline.get(metric)
-        if new is None or old is None or not higher:
+        if new is None or old is None or metric.endswith(LOWER_IS_BETTER):
             continue
-        if new < old - tolerance:
+        if higher and new < old - tolerance:
             problems.append(f"{metric} fell from {old} to {new} (tolerance {tolerance})")
+        elif not higher and new > old + tolerance:
+            problems.append(f"{metric} rose from {old} to {new} (tolerance {tolerance})")
     old_cases, new_cases = baseline.get("case_results", {}), summary.get("case_results", {})
     flipped = sorted(i for i, ok in new_cases.items() if old_cases.get(i) is True and ok is False)
     if flipped:

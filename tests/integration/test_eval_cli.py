@@ -55,6 +55,11 @@ def test_report_files_and_table(first_run):
     summary = json.loads((project / "out" / "summary.json").read_text())
     assert summary["cases"] == 5 and summary["model"] == "local:qwen2.5-1.5b"
     assert summary["passed"] == 5 and sum(summary["status"].values()) == 5 and summary["status"]["answered"] == 3
+    # #11's refusal rates, each with the count behind it and its 95% interval, in the summary and the table
+    assert summary["unanswerable_refused"] == 1.0 and summary["answerable_refused"] == 0.0
+    assert summary["intervals"]["unanswerable_refused"] == {"k": 2, "n": 2, "low": 0.342, "high": 1.0}
+    assert summary["intervals"]["answerable_refused"]["k"] == 0 and summary["intervals"]["answerable_refused"]["n"] == 3
+    assert "count, 95% interval" in result.stdout and "3/3 0.44-1.00" in result.stdout
     html = (project / "out" / "report.html").read_text()
     assert "<svg" in html and "weekly-users" in html
     assert not any(tag in html for tag in ("<link", "src=", "href=", "@import"))  # self-contained
@@ -68,6 +73,7 @@ def test_exit_codes_around_the_measured_score(first_run):
         project, str(suite), "--threshold", f"pass_rate={score - 0.01:.4f}", "--baseline", "out/summary.json"
     )
     assert below.returncode == 0, below.stdout + below.stderr
+    assert "paired with the baseline: none of 5 shared cases changed outcome" in below.stdout
     above = rag_eval(project, str(suite), "--threshold", f"pass_rate={score + 0.01:.4f}")
     assert above.returncode == 1 and "below the threshold" in above.stderr
 

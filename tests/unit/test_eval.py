@@ -23,7 +23,7 @@ from rag.eval import (
     score_case,
     summarize,
 )
-from rag.report import html_report
+from rag.report import html_report, terminal_table
 from rag.scoring import baseline_for, percentile, stats
 from rag.types import Answer, Chunk, Citation, Passage, Status
 from tests import factories
@@ -124,6 +124,37 @@ def test_summary_thresholds_and_baseline():
     assert any("pass_rate fell from 1.0 to 0.5" in p for p in problems)
     assert any("now fail: b" in p for p in problems)
     assert compare_to_baseline(summary, summary, tolerance=0.0) == []
+
+
+def test_summary_counts_refusals_of_each_kind_with_their_intervals():
+    """#11's two refusal rates: of the questions the documents do not answer, and of the others."""
+    refuse = Case(id="r", question="Valuation?", refuse=True)
+    declined = answer("The documents do not say.", refused=True)
+    failed = answer("", status=Status.ERROR, refused=True)
+    scores = [
+        score_case(refuse, declined, DOCS),  # refused, rightly
+        score_case(refuse.model_copy(update={"id": "r2"}), declined, DOCS),
+        score_case(CASE, answer("800 million [1].", cites=[FIRST]), DOCS),
+        score_case(CASE.model_copy(update={"id": "u2"}), declined, DOCS),  # an answerable question refused
+        score_case(CASE.model_copy(update={"id": "u3"}), answer("800 million [1].", cites=[FIRST]), DOCS),
+        score_case(CASE.model_copy(update={"id": "u4"}), failed, DOCS),  # an error is not a refusal
+    ]
+    summary = summarize(scores, [answer()] * len(scores))
+    assert summary["unanswerable_refused"] == 1.0 and summary["answerable_refused"] == 0.25  # 2 of 2, 1 of 4
+    bands = summary["intervals"]
+    assert (bands["unanswerable_refused"]["k"], bands["unanswerable_refused"]["n"]) == (2, 2)
+    assert (bands["answerable_refused"]["k"], bands["answerable_refused"]["n"]) == (1, 4)
+    assert (bands["answer_correctness"]["k"], bands["answer_correctness"]["n"]) == (2, 4)
+    assert (bands["pass_rate"]["k"], bands["pass_rate"]["n"]) == (4, 6)
+    assert bands["answerable_refused"]["low"] < 0.25 < bands["answerable_refused"]["high"]
+    # a limit on answerable questions refused is a maximum, and a rise against the baseline a regression
+    assert check_thresholds(summary, {"answerable_refused": 0.25}) == []
+    assert "above the limit 0.2" in check_thresholds(summary, {"answerable_refused": 0.2})[0]
+    problems = compare_to_baseline(summary, {**summary, "answerable_refused": 0.1}, tolerance=0.1)
+    assert problems == ["answerable_refused rose from 0.1 to 0.25 (tolerance 0.1)"]
+    assert compare_to_baseline(summary, {**summary, "answerable_refused": 0.2}, tolerance=0.1) == []
+    # latencies are never compared with a baseline: they measure the machine as much as the code
+    assert compare_to_baseline({**summary, "ttft_p50_s": 9.0}, {**summary, "ttft_p50_s": 1.0}, 0.1) == []
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -283,6 +314,16 @@ def test_html_report_is_self_contained_and_escapes_hostile_text():
     assert html == html_report(summaries, rows, f"Evaluation of {HOSTILE}")  # deterministic
     ids = re.findall(r' id="([^"]+)"', html)
     assert len(ids) == len(set(ids))  # charts on one page do not share element ids
+    assert "1/1, 0.21–1.00" in html  # under each rate, its count and 95% interval
+
+
+def test_terminal_table_gives_each_rate_its_count_and_interval():
+    score = score_case(CASE, answer("800 million [1].", cites=[FIRST], retrieved=[FIRST]), DOCS)
+    table = terminal_table({"fake:x": {"model": "fake:x", **summarize([score], [answer()])}})
+    head, _, bands = table.partition("count, 95% interval")
+    assert re.search(r"^answer_correctness +1\.000$", head, re.M)
+    assert re.search(r"^answer_correctness +1/1 0\.21-1\.00$", bands, re.M)
+    assert "unanswerable_refused" not in bands  # no such case, no interval
 
 
 BASELINE = ROOT / "evals" / "baselines" / "golden-qwen2.5-1.5b.json"
