@@ -22,7 +22,8 @@ the stagnation to September, so "Since April" does not answer "since when has it
 
 Roles are bound the same way: "Who is the CEO of Meta?" is not answered by a sentence that makes
 someone "CEO of Instacart" with Meta named beside it (a swap the yes/no check let through as a quote),
-nor "what was his role at Google?" by a claim that places him at OpenAI.
+nor "what was his role at Google?" by a claim that places him at OpenAI, and no claim may make her
+"CEO of Meta" from that sentence, whatever was asked.
 """
 
 from __future__ import annotations
@@ -76,9 +77,7 @@ def _amounts(tokens: list[str]) -> list[_Figure]:
 
 def _periods(tokens: list[str]) -> list[str]:
     """The months (capitalised) and years of ``tokens``, in order."""
-    return [
-        t.lower() for t in tokens if (t[:1].isupper() and t.lower() in MONTHS) or YEAR.fullmatch(t)
-    ]
+    return [t.lower() for t in tokens if (t[:1].isupper() and t.lower() in MONTHS) or YEAR.fullmatch(t)]
 
 
 def _by_period(tokens: list[str]) -> dict[str, set[str]]:
@@ -171,10 +170,10 @@ def _conflict(claim: list[str], question: str, figure: _Figure, count: int, sour
 
 
 def misbound(claim: str, question: str, sources: Sequence[str]) -> str | None:
-    """Why ``claim`` puts a figure of the sentences it cites in another figure's place, or answers a
-    question about a role at one organisation from sentences giving that role at another; None when
-    it does neither. A figure counts as misplaced only when no cited sentence that has it binds it as
-    the claim does."""
+    """Why ``claim`` puts a figure of the sentences it cites in another figure's place, answers a
+    question about a role at one organisation from sentences giving that role at another, or itself
+    moves a role to another organisation; None when it does none of these. A figure counts as
+    misplaced only when no cited sentence that has it binds it as the claim does."""
     question = asked_part(question, claim)
     tokens = _tokens(claim)
     amounts = _amounts(tokens)
@@ -183,7 +182,11 @@ def misbound(claim: str, question: str, sources: Sequence[str]) -> str | None:
         reasons = [_conflict(tokens, question, figure, len(amounts), s) for s in having]
         if reasons and all(reasons):
             return reasons[0]
-    return role_elsewhere(question, sources, claim) or date_elsewhere(claim, question, sources)
+    return (
+        role_elsewhere(question, sources, claim)
+        or role_moved(claim, sources)
+        or date_elsewhere(claim, question, sources)
+    )
 
 
 CLAUSE_ENDS = frozenset(", ; : ( ) and but while whereas or".split())
@@ -271,6 +274,18 @@ def roles(text: str) -> list[tuple[str, tuple[str, ...]]]:
         if org:
             found.append((role, org))
     return found
+
+
+def role_moved(claim: str, sources: Sequence[str]) -> str | None:
+    """Why ``claim`` gives a role at an organisation that the sentences it cites give at another one
+    only: "Fidji Simo was CEO of Meta" from "... previously led Facebook apps at Meta and later served
+    as CEO of Instacart", whatever the question asked. Read only where a cited sentence names the
+    organisation the role is held at."""
+    for role, org in roles(claim):
+        held = [o for s in sources for r, o in roles(s) if r == role]
+        if role not in ANY_ROLE and held and not any(set(o) & set(org) for o in held):
+            return f"the cited sentence gives the {role} of {' '.join(held[0])}, not of {' '.join(org)}"
+    return None
 
 
 def role_elsewhere(question: str, sources: Sequence[str], claim: str = "") -> str | None:

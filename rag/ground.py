@@ -117,6 +117,7 @@ class Support:
     chunk: Chunk
     score: float
     ok: bool
+    placed: bool = False  # the claim's names stand in the sentence cited (``names_stand``)
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,8 @@ def _support(
     def placed(chunk: Chunk) -> bool:
         return names_stand(claim, asked.text, cited_text(chunk, evidence), evidence.lead(chunk)) is not None
 
-    if naming := [t for t in scored if placed(t[2])]:
+    naming = [t for t in scored if placed(t[2])]
+    if naming:
         best_chunk = max(naming, key=lambda t: t[0])[2]  # the best sentence where the claim's names stand
     overlap_all = _overlap(words, content_words(passage.text), asked.words)
     ok = (
@@ -195,7 +197,7 @@ def _support(
         and names_supported(claim_names, para_text)
         and (best_sim >= MIN_SIMILARITY or overlap_all >= MIN_OVERLAP)
     )
-    return Support(passage, best_chunk, best_score, ok)
+    return Support(passage, best_chunk, best_score, ok, bool(naming))
 
 
 def _choose(
@@ -208,10 +210,14 @@ def _choose(
     asked: Asked = Asked(),
 ) -> list[Support]:
     """The passages that support ``claim``: the model's own markers when they are (nearly) as good
-    as the best supporting passage, else the best one; none when nothing supports it. ``asked`` is what
-    the question says (see ``_overlap`` and ``_support``)."""
+    as the best supporting passage, else the best one; none when nothing supports it. Passages where
+    the claim's names stand (``names_stand``) come before those where they do not: "She previously
+    worked at Meta" cites the sentence about her, not a closer-worded one about 630 other employees,
+    which verification would withdraw. ``asked`` is what the question says (see ``_overlap`` and
+    ``_support``)."""
     supports = sorted((_support(claim, vec, p, evidence, derive, asked) for p in passages), key=lambda s: -s.score)
     ok = [s for s in supports if s.ok]
+    ok = [s for s in ok if s.placed] or ok
     if not ok:
         return []
     cited = [s for s in ok if s.passage.n in markers and s.score >= ok[0].score - CHOICE_MARGIN]

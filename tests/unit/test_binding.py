@@ -246,3 +246,18 @@ def test_a_place_at_another_organisation_does_not_answer_a_role_asked_at_one():
     both = "Orbit CEO Jane Roe, a board member at Zeta, replied."
     claim = "Jane Roe is CEO of Orbit and a board member at Zeta."
     assert misbound(claim, "What is Jane Roe's role at Zeta?", [both]) is None  # her role at Orbit is not read
+
+
+def test_a_claim_may_not_move_a_role_to_another_organisation_whatever_was_asked():
+    source = "This executive previously led apps at Zeta and later served as CEO of Orbit."
+    question = "Which company did Jane Roe run before joining Acme?"  # asks no role at any organisation
+    assert misbound("Jane Roe was CEO of Zeta before joining Acme.", question, [source]) == (
+        "the cited sentence gives the ceo of orbit, not of zeta"
+    )
+    assert misbound("Jane Roe was CEO of Orbit before joining Acme.", question, [source]) is None
+    assert misbound("Jane Roe led apps at Zeta.", question, [source]) is None  # no role word: not read
+    assert misbound("Jane Roe was Zeta's CEO.", question, ["Jane Roe was a CEO before."]) is None  # held nowhere
+    both = "Orbit CEO Jane Roe met Zeta CEO John Doe."
+    assert misbound("John Doe is the CEO of Zeta.", "Who did she meet?", [both]) is None  # any cited pairing
+    # "role", "job" and "position" name no particular role: the judge reads those
+    assert misbound("Her role at Zeta was sales.", question, ["Her role at Orbit was sales."]) is None
