@@ -228,7 +228,8 @@ PRO_FORMS = frozenset({"one", "ones"})  # "the US market or the European one": "
 def _options(question: str) -> tuple[list[str], list[str]]:
     """The words around a question's last "or": what follows it, and as many words before it and two
     more (empty lists when there is no "or"). A final "one" or "ones" after the "or" stands for the
-    noun the first option ends with, and is read as that noun."""
+    noun the first option ends with, and is read as that noun, where both options open with the same
+    word ("the US market or the European one"; not "which one, the first or the second one?")."""
     words = WORD.findall(question)  # as written: a capitalised "May" is the month
     lowered = [w.lower() for w in words]
     if "or" not in lowered:
@@ -236,13 +237,19 @@ def _options(question: str) -> tuple[list[str], list[str]]:
     at = len(words) - 1 - lowered[::-1].index("or")
     after = words[at + 1 :]
     before = words[max(0, at - len(after) - 2) : at]
-    if len(after) > 1 and after[-1].lower() in PRO_FORMS and before:
-        after = [*after[:-1], before[-1]]
+    tail = before[-len(after) :]
+    if (
+        len(after) > 1
+        and after[-1].lower() in PRO_FORMS
+        and len(tail) == len(after)
+        and tail[0].lower() == after[0].lower()
+    ):
+        after = [*after[:-1], before[-1]]  # "the US market or the European one": both options open alike
     return before, after
 
 
-# Stop words that can be what tells two options apart ("the most or the least severe level", "too much
-# computing power or too little", "before or after the launch"); stemming leaves them as they are.
+# Stop words that can be what tells two options apart ("the most or the least severe level", "more users
+# or fewer"); stemming leaves them as they are.
 OPTION_STOPWORDS = frozenset(
     "most more least less few fewer much many all both before after above below up down".split()
 )
@@ -259,9 +266,10 @@ def alternatives(question: str) -> tuple[set[str], set[str]]:
     """The words that tell apart the two options of an either/or question (``option_words``): around its
     last "or", the words of what follows that differ from those just before it ("next week or next month"
     → {week}, {month}; "650 million or 800 million monthly users" → {650, ...}, {800}). When the first
-    option ends at the "or" and one option has more words, those are shared, not part of the choice:
-    "the most or the least severe level" → {most}, {least}; "too much computing power or too little" →
-    {much}, {littl}. Two empty sets when the question offers no choice."""
+    option ends at the "or" and the second has more words, those are both options': "the most or the
+    least severe level" → {most}, {least}. (The other way round, "too much computing power or too
+    little", cannot be told from context before the first option, "priced above or below X", so it is
+    not read.) Two empty sets when the question offers no choice."""
     before, after = _options(question)
     matcher = SequenceMatcher(None, [w.lower() for w in before], [w.lower() for w in after], autojunk=False)
     firsts: list[str] = []
@@ -269,9 +277,8 @@ def alternatives(question: str) -> tuple[set[str], set[str]]:
     for op, i, j, k, m in matcher.get_opcodes():
         if op != "replace":
             continue
-        if j == len(before):  # the words one option leaves out are the other's too
-            shared_from = min(j - i, m - k)
-            j, m = i + shared_from, k + shared_from
+        if j == len(before) and m - k > j - i:  # what the second option adds is the first's too
+            m = k + (j - i)
         firsts += before[i:j]
         seconds += after[k:m]
     first, second = option_words(" ".join(firsts)), option_words(" ".join(seconds))

@@ -230,6 +230,7 @@ ROLES = frozenset(
     "boss chief leader owner".split()
 )
 LINKS = frozenset({"of", "at"})
+POSSESSIVE = re.compile(r"['’]s$")
 # What a question asks when it asks someone's place at an organisation without naming the role.
 ANY_ROLE = frozenset("role position job title post".split())
 KNOWN = ROLES | ANY_ROLE
@@ -260,16 +261,26 @@ def _org_before(tokens: list[str], i: int) -> tuple[str, ...]:
     return tuple(run)
 
 
-def roles(text: str) -> list[tuple[str, tuple[str, ...]]]:
-    """The (role, organisation) pairs ``text`` states: "CEO of Instacart", "OpenAI's CFO", "Google CEO"."""
+def _role_word(token: str) -> str:
+    """The role ``token`` names ("CEO", "founders" → "founder"), or "" for any other word."""
+    lowered = token.lower()
+    return lowered if lowered in KNOWN else lowered[:-1] if lowered.endswith("s") and lowered[:-1] in KNOWN else ""
+
+
+def roles(text: str, strict: bool = False) -> list[tuple[str, tuple[str, ...]]]:
+    """The (role, organisation) pairs ``text`` states: "CEO of Instacart", "OpenAI's CFO", "Google CEO".
+    ``strict`` reads only the linked ("CEO of Instacart") and possessive ("OpenAI's CFO") forms: in
+    "Former CEO Jane Roe" or "Orbit named Jane Roe CEO" the words before the role are not its
+    organisation."""
     tokens = _tokens(text)
     found = []
     for i, token in enumerate(tokens):
-        lowered = token.lower()
-        role = lowered if lowered in KNOWN else lowered[:-1] if lowered.endswith("s") and lowered[:-1] in KNOWN else ""
+        role = _role_word(token)
         if not role:
             continue
         linked = i + 1 < len(tokens) and tokens[i + 1].lower() in LINKS
+        if strict and not linked and not (i > 0 and POSSESSIVE.search(tokens[i - 1])):
+            continue
         org = _org_after(tokens, i + 2) if linked else _org_before(tokens, i)  # "was Jane Roe CEO of ...": hers
         if org:
             found.append((role, org))
@@ -279,11 +290,20 @@ def roles(text: str) -> list[tuple[str, tuple[str, ...]]]:
 def role_moved(claim: str, sources: Sequence[str]) -> str | None:
     """Why ``claim`` gives a role at an organisation that the sentences it cites give at another one
     only: "Fidji Simo was CEO of Meta" from "... previously led Facebook apps at Meta and later served
-    as CEO of Instacart", whatever the question asked. Read only where a cited sentence names the
-    organisation the role is held at."""
-    for role, org in roles(claim):
-        held = [o for s in sources for r, o in roles(s) if r == role]
-        if role not in ANY_ROLE and held and not any(set(o) & set(org) for o in held):
+    as CEO of Instacart", whatever the question asked. Read only in the linked and possessive forms
+    (``roles(strict=True)``), where the cited sentences name the claim's organisation too, and where
+    every mention of the role in them has its organisation read ("Zeta named Jane Roe as its CEO" does
+    not say whose it is to this parser, so it is left to the model check)."""
+    named = {POSSESSIVE.sub("", t).lower() for s in sources for t in _tokens(s)}
+    for role, org in roles(claim, strict=True):
+        if role in ANY_ROLE or not set(org) <= named:
+            continue
+        held = [o for s in sources for r, o in roles(s, strict=True) if r == role]
+        unread = any(
+            sum(_role_word(t) == role for t in _tokens(s)) > sum(r == role for r, _ in roles(s, strict=True))
+            for s in sources
+        )
+        if held and not unread and not any(set(o) & set(org) for o in held):
             return f"the cited sentence gives the {role} of {' '.join(held[0])}, not of {' '.join(org)}"
     return None
 

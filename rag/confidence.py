@@ -37,12 +37,14 @@ class PairedChange:
     def describe(self) -> str:
         """One line for a person: the counts, the p-value, and what it means."""
         moved = len(self.now_pass) + len(self.now_fail)
+        if not self.shared:
+            return "paired with the baseline: it has no case in common with this run"
         if not moved:
             return f"paired with the baseline: none of {self.shared} shared cases changed outcome"
         verdict = "unlikely to be chance" if self.p_value < 0.05 else "within chance for this many changes"
         return (
             f"paired with the baseline: {len(self.now_pass)} case(s) now pass, {len(self.now_fail)} now fail, "
-            f"of {self.shared} shared; exact McNemar p = {self.p_value:.2f} ({verdict})"
+            f"of {self.shared} shared; exact McNemar p = {self.p_value:.3g} ({verdict})"
         )
 
 

@@ -33,7 +33,7 @@ METRICS: dict[str, bool] = {
     "citation_recall": True,
     "refusal_accuracy": True,
     "unanswerable_refused": True,  # of the cases marked refuse: the documents do not answer them
-    "answerable_refused": False,  # of the other cases: a refusal is a miss
+    "answerable_refused": False,  # of the other cases: a refusal is a miss (an error counts, but not as one)
     "follow_up_accuracy": True,
     "hit_at_k": True,
     "mrr": True,

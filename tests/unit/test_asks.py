@@ -14,10 +14,10 @@ from rag.asks import alternatives, answers_polar, covers_periods
         ("Did she come from Google or from Meta?", {"googl"}, {"meta"}),
         # "one" after the "or" is the first option's noun again; "US" is the country
         ("Did Bolt study the US market or the Dutch one?", {"us"}, {"dutch"}),
-        # the words one option leaves out are both options' ("severe level", "computing power")
+        # what the second option adds to the first is both options' ("severe level")
         ("Is red the most or the least severe level?", {"most"}, {"least"}),
-        ("Which is the bigger risk, too much computing power or too little?", {"much"}, {"littl"}),
         ("Did they launch it in Europe or in North America?", {"europ"}, {"north"}),
+        ("Did it have more users or fewer?", {"more"}, {"fewer"}),
         ("Who founded Anthropic?", set(), set()),
     ],
 )
@@ -31,11 +31,17 @@ def test_the_options_of_an_either_or_question(question, first, second):
     ("question", "first", "second"),
     [
         ("Is red the most or the least severe level?", {"most"}, {"least"}),
-        ("Which is the bigger risk, too much computing power or too little?", {"much"}, {"littl"}),
         ("Did Bolt study the US market or the Dutch one?", {"us"}, {"dutch"}),
+        # the first option's words are kept when the second is the shorter: they cannot be told from the
+        # context before them ("priced above or below ...")
+        ("Is Opus priced above or below Gemini 3 Pro?", {"opus", "price", "above"}, {"below", "gemini", "3", "pro"}),
+        # "one" is read as the noun only where both options open alike
+        ("Which one, the first or the second one?", set(), {"second"}),
+        ("Is it bigger or smaller than the EU one?", {"bigger"}, {"smaller"}),
+        ("The red or the big one?", {"red"}, {"big"}),  # too few words before the "or" to line up
     ],
 )
-def test_words_both_options_share_tell_neither_apart(question, first, second):
+def test_the_exact_options_of_an_either_or_question(question, first, second):
     assert alternatives(question) == (first, second)
 
 
@@ -48,6 +54,7 @@ def test_words_both_options_share_tell_neither_apart(question, first, second):
         ("Bolt studied the Dutch market.", "Did Bolt study the US market or the Dutch one?", True),
         ("Red is the most severe level.", "Is red the most or the least severe level?", True),
         ("Red is the severe level.", "Is red the most or the least severe level?", False),
+        ("It had more users.", "Did it have more users or fewer?", True),
         # both options, or neither: no choice made
         ("The model will ship next week or next month.", "Will the model ship next week or next month?", False),
         ("The model will ship.", "Will the model ship next week or next month?", False),

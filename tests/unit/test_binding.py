@@ -261,3 +261,23 @@ def test_a_claim_may_not_move_a_role_to_another_organisation_whatever_was_asked(
     assert misbound("John Doe is the CEO of Zeta.", "Who did she meet?", [both]) is None  # any cited pairing
     # "role", "job" and "position" name no particular role: the judge reads those
     assert misbound("Her role at Zeta was sales.", question, ["Her role at Orbit was sales."]) is None
+
+
+
+@pytest.mark.parametrize(
+    ("claim", "sources"),
+    [
+        # the words before an unlinked role are no organisation: a title, a person
+        ("Former CEO Jane Roe left Orbit in May.", ["Jane Roe, the former CEO of Orbit, left in May."]),
+        ("Orbit named Jane Roe CEO.", ["Orbit's CEO Jane Roe spoke."]),
+        ("Jane Roe chairs the board of Orbit.", ["Jane Roe, chair of Orbit, spoke."]),  # a verb
+        # a mention of the role whose organisation the parser cannot read: not a sentence about another's
+        ("Jane Roe is CEO of Zeta.", ["Zeta named Jane Roe as its CEO.", "John Doe, CEO of Orbit, spoke."]),
+        ("Jane Roe is Head of Research at Orbit.", ["She is head of research at Orbit."]),
+        # the claim's organisation is not named in the cited sentences (an abbreviation, another name)
+        ("Jane Roe is CEO of General Motors.", ["GM CEO Jane Roe spoke.", "John Doe, CEO of Orbit, spoke."]),
+        ("Jane Roe is CEO of Zeta.", ["John Doe, CEO of Orbit, spoke."]),
+    ],
+)
+def test_a_role_is_not_read_as_moved_where_the_sentences_do_not_say_whose_it_is(claim, sources):
+    assert misbound(claim, "What did she do?", sources) is None

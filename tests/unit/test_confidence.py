@@ -38,7 +38,7 @@ def test_paired_change_counts_the_cases_that_moved_and_tests_the_split():
     assert change.shared == 5  # "gone" and "new" are in one run only
     assert change.now_pass == ("a", "b", "c") and change.now_fail == ()
     assert change.p_value == pytest.approx(0.25)  # 3 of 3 one way: 2 × 0.5³
-    assert "3 case(s) now pass, 0 now fail, of 5 shared" in change.describe()
+    assert "3 case(s) now pass, 0 now fail, of 5 shared; exact McNemar p = 0.25" in change.describe()
     assert "within chance" in change.describe()
 
 
@@ -48,5 +48,7 @@ def test_a_lopsided_split_is_unlikely_to_be_chance_and_an_even_one_is_not():
     assert "unlikely to be chance" in paired_change(before, {str(i): True for i in range(10)}).describe()
     even = paired_change({"a": True, "b": False}, {"a": False, "b": True})
     assert even.now_pass == ("b",) and even.now_fail == ("a",) and even.p_value == 1.0
+    assert "no case in common" in paired_change({"a": True}, {"b": True}).describe()
+    assert "p = 0.0156 (unlikely" in paired_change(before, {str(i): True for i in range(10)}).describe()
     unchanged = paired_change({"a": True}, {"a": True})
     assert unchanged.p_value == 1.0 and "none of 1 shared cases changed" in unchanged.describe()
