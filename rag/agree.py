@@ -32,14 +32,13 @@ def added(answer: str, question: str) -> set[str]:
     """The content words ``answer`` adds to ``question``; for an either/or question, the words of the
     option it names count as added ("next week" for "... next week or next month?")."""
     first, second = alternatives(question)
-    return _words(answer, question) - (content_words(question) - first - second)
+    return _words(answer, first | second) - (content_words(question) - first - second)
 
 
-def _words(text: str, question: str) -> set[str]:
-    """The content words of ``text``, with the stop words among them that name an option of an either/or
-    ``question`` ("most" for "... the most or the least severe?", "US")."""
-    first, second = alternatives(question)
-    return content_words(text) | (option_words(text) & (first | second))
+def _words(text: str, options: set[str]) -> set[str]:
+    """The content words of ``text``, with the stop words among them that name one of an either/or
+    question's ``options`` ("most" for "... the most or the least severe?", "US")."""
+    return content_words(text) | (option_words(text) & options)
 
 
 def agreement(answer: str, claim: str, question: str) -> Agreement:
@@ -57,7 +56,7 @@ def agreement(answer: str, claim: str, question: str) -> Agreement:
     numbers = figures(answer) - figures(question)
     if numbers and not numbers & figures(claim):
         return Agreement.DIFFERS  # a figure is the answer: "650 million" is not "350 million"
-    words = _words(claim, question)
+    words = _words(claim, set().union(*alternatives(question)))
     if new <= words:
         return Agreement.AGREES
     return Agreement.SILENT if new & words else Agreement.DIFFERS

@@ -294,14 +294,16 @@ def role_moved(claim: str, sources: Sequence[str]) -> str | None:
     (``roles(strict=True)``), where the cited sentences name the claim's organisation too, and where
     every mention of the role in them has its organisation read ("Zeta named Jane Roe as its CEO" does
     not say whose it is to this parser, so it is left to the model check)."""
-    named = {POSSESSIVE.sub("", t).lower() for s in sources for t in _tokens(s)}
+    tokens = [_tokens(s) for s in sources]
+    read = [roles(s, strict=True) for s in sources]  # each source's (role, organisation) pairs
+    named = {POSSESSIVE.sub("", t).lower() for words in tokens for t in words}
     for role, org in roles(claim, strict=True):
         if role in ANY_ROLE or not set(org) <= named:
             continue
-        held = [o for s in sources for r, o in roles(s, strict=True) if r == role]
+        held = [o for pairs in read for r, o in pairs if r == role]
         unread = any(
-            sum(_role_word(t) == role for t in _tokens(s)) > sum(r == role for r, _ in roles(s, strict=True))
-            for s in sources
+            sum(_role_word(t) == role for t in words) > sum(r == role for r, _ in pairs)
+            for words, pairs in zip(tokens, read, strict=True)
         )
         if held and not unread and not any(set(o) & set(org) for o in held):
             return f"the cited sentence gives the {role} of {' '.join(held[0])}, not of {' '.join(org)}"
