@@ -254,17 +254,23 @@ def _split_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[i
         yield s, e
 
 
+# A dot that opens a file name or extension rather than ending a sentence: "~/.bashrc", "/etc/.profile",
+# "the .inputrc file", "(.deb)". The segmenter ends a sentence at "~/." and " .", so it is shown "_"
+# there instead (same length: every offset still indexes the original text).
+NAME_DOT = re.compile(r"(?:(?<=[~/])|(?<=^)|(?<=[\s(\"'`‘“]))\.(?=[A-Za-z0-9_])")
+
+
 def sentence_spans(
     text: str, start: int = 0, end: int | None = None, limit: int = MAX_SENTENCE_CHARS
 ) -> Iterator[tuple[int, int]]:
     """Yield ``(start, end)`` of each sentence in ``text[start:end]``, located exactly in ``text``.
 
-    Line breaks (hard-wrapped text) are shown to the segmenter as spaces; the replacement keeps
-    every offset, so spans still index the original text. No text is lost: what the segmenter skips
-    or drops becomes a span of its own.
+    Line breaks (hard-wrapped text) are shown to the segmenter as spaces, and the dot that opens a file
+    name as "_" (``NAME_DOT``); the replacements keep every offset, so spans still index the original
+    text. No text is lost: what the segmenter skips or drops becomes a span of its own.
     """
     end = len(text) if end is None else end
-    flat = text[start:end].replace("\n", " ")
+    flat = NAME_DOT.sub("_", text[start:end].replace("\n", " "))
     cursor = start
     for sentence in _segmenter().segment(flat):
         piece = sentence.strip()

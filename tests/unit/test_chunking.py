@@ -17,6 +17,23 @@ def test_numbers_and_versions_do_not_split_sentences(article_text):
     assert any("GPT-3.5 model, officially ushering" in t for t in texts)
 
 
+def test_a_dot_that_opens_a_file_name_does_not_end_a_sentence():
+    text = (
+        "Bash reads and executes commands from ~/.bashrc, if that file exists. Then it looks for "
+        "~/.bash_profile, ~/.bash_login, and ~/.profile, in that order. The .inputrc file sets keys.\n"
+        "It ends here. .NET is another thing."
+    )
+    chunks = chunk_text(text, "manual.txt", "sha")
+    assert [c.text for c in chunks] == [
+        "Bash reads and executes commands from ~/.bashrc, if that file exists.",
+        "Then it looks for ~/.bash_profile, ~/.bash_login, and ~/.profile, in that order.",
+        "The .inputrc file sets keys.",
+        "It ends here.",
+        ".NET is another thing.",
+    ]
+    assert all(text[c.start : c.end] == c.text for c in chunks)
+
+
 def test_ids_are_stable_and_depend_on_content():
     a = chunk_text("One sentence. Two sentence.", "a.txt", "h1")
     b = chunk_text("One sentence. Two sentence.", "a.txt", "h1")

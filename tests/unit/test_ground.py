@@ -80,6 +80,10 @@ def test_empty_answer_and_no_passages(setup):
 
 def test_markers_after_the_full_stop_stay_with_their_sentence():
     assert split_sentences("It is big. [2] Next one [1].") == ["It is big [2].", "Next one [1]."]
+    assert split_sentences("It reads ~/.bash_login or ~/.profile. [1] Then .inputrc [2].") == [
+        "It reads ~/.bash_login or ~/.profile [1].",
+        "Then .inputrc [2].",
+    ]
     assert parse_markers("It is big [1, 2][3].") == ("It is big.", [1, 2, 3])
 
 
