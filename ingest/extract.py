@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.types import Layout
+from rag.types import SECTION_SEPARATOR, Layout
 
 PARAGRAPH_BREAK = "\n\n"
-SECTION_SEPARATOR = " > "
 MAX_TEXT_CHARS = 50_000_000  # extracted text beyond this is refused as too big
 _SPACE = re.compile(r"\s+")
 _SOFT_HYPHENS = str.maketrans({"\u00ad": None, "\x02": None, "\ufffe": None})

@@ -25,6 +25,7 @@ from ingest.loaders import Skipped, discover, document_from, extract, read_docum
 from rag.chroma import windows_name
 from rag.config import Settings
 from rag.errors import IndexError_
+from rag.headings import retrieval_text
 from rag.store import (
     DocEntry,
     Manifest,
@@ -143,7 +144,7 @@ def _store_chunks(collection: Any, embeddings: Embeddings, chunks: list[Chunk], 
     todo = [c for c in chunks if c.id not in present]
     for i in range(0, len(todo), BATCH):
         batch = todo[i : i + BATCH]
-        vectors = embeddings.embed_documents([c.text for c in batch])
+        vectors = embeddings.embed_documents([retrieval_text(c) for c in batch])  # with its heading
         collection.upsert(
             ids=[c.id for c in batch],
             documents=[c.text for c in batch],
@@ -304,6 +305,7 @@ def ingest(
             title=doc.title,
             pages=list(doc.layout.pages),
             ocr_pages=list(doc.layout.ocr_pages),
+            headed=True,
         )
         texts[doc.sha256] = doc.text
         if previous is None:

@@ -39,6 +39,7 @@ class DocEntry(BaseModel):
     title: str = ""
     pages: list[int] = []
     ocr_pages: list[int] = []
+    headed: bool = False  # its chunks were embedded with their section's heading (``rag.headings``)
 
 
 class Manifest(BaseModel):

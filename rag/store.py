@@ -21,6 +21,7 @@ from bm25s.tokenization import Tokenizer
 from rag.chroma import open_client, open_collection, unavailable
 from rag.config import Settings
 from rag.errors import IndexError_
+from rag.headings import retrieval_text
 from rag.manifest import (
     MANIFEST_NAME,
     DocEntry,
@@ -66,7 +67,8 @@ def manifest_store(settings: Settings, client: Any | None = None) -> ManifestSto
 
 @dataclass
 class LexicalIndex:
-    """BM25 over chunk texts (bm25s), with English stemming and stopwords."""
+    """BM25 over chunk texts, each with its section's heading (``rag.headings``), with English stemming
+    and stopwords (bm25s)."""
 
     chunks: list[Chunk]
     _tokenizer: Tokenizer = field(init=False)
@@ -75,7 +77,8 @@ class LexicalIndex:
     def __post_init__(self) -> None:
         self._tokenizer = Tokenizer(stopwords="en", stemmer=Stemmer.Stemmer("english").stemWord)
         if self.chunks:
-            ids = self._tokenizer.tokenize([c.text for c in self.chunks], return_as="ids", show_progress=False)
+            texts = [retrieval_text(c) for c in self.chunks]
+            ids = self._tokenizer.tokenize(texts, return_as="ids", show_progress=False)
             self._bm25 = bm25s.BM25()
             self._bm25.index(ids, show_progress=False)
 
@@ -160,6 +163,14 @@ class Index:
                         "vectors until `rag ingest` adds them",
                         len(chunks) - len(windows),
                         len(chunks),
+                    )
+                unheaded = sorted({c.source for c in chunks if c.section and not manifest.documents[c.source].headed})
+                if unheaded:
+                    LOG.warning(
+                        "%d document(s) with sections were embedded without their headings (%s): "
+                        "`rag ingest --reset` re-embeds them for better retrieval",
+                        len(unheaded),
+                        ", ".join(unheaded[:3]),
                     )
                 return cls(collection, manifest, chunks, settings, vectors, store, generation, windows)
             if not store.shared or store.generation() == generation:

@@ -27,6 +27,9 @@ class Status(StrEnum):
     ERROR = "error"  # the backend failed (eval records this instead of stopping the run)
 
 
+SECTION_SEPARATOR = " > "  # between the levels of a heading path: "8 Command Line Editing > 8.3 Readline Init File"
+
+
 @dataclass(frozen=True)
 class Layout:
     """Where things are in a document's extracted text: page starts, section headings, OCR pages.
