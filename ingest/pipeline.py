@@ -305,7 +305,8 @@ def ingest(
             title=doc.title,
             pages=list(doc.layout.pages),
             ocr_pages=list(doc.layout.ocr_pages),
-            headed=True,
+            # chunks already stored are reused, not re-embedded: a restored document keeps its old vectors
+            headed=previous.headed if previous is not None and previous.sha256 == doc.sha256 else True,
         )
         texts[doc.sha256] = doc.text
         if previous is None:

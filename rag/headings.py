@@ -4,8 +4,12 @@ A sentence of a manual rarely names what its section is about: "Bash reads and e
 ~/.bashrc, if that file exists." never says "startup file", and no sentence of gnuplot's "Samples" page
 says "gnuplot". Both are in the headings and the file name. So a chunk of a document with headings is
 embedded, and indexed for BM25, as ``"<file name> - <its section's heading>: <sentence>"``; what is
-shown, cited and scored stays the sentence itself. A document without headings (plain text) is read
-as it is: one header shared by every sentence would only blur them.
+shown and cited, and what the model and its checks read, stays the sentence itself. The stored vector
+is the headed one, so grounding, the relevance gate and quote ranking compare with it too (a claim
+repeating such a sentence word for word scores a median 0.80 against it, not 1.0, and as low as 0.43;
+below grounding's cosine cut, grounding rests on the words they share). A document without headings
+(plain text) is read as it is: one header shared by every sentence would only blur them. Window
+vectors (``rag.windows``) carry no heading.
 
 Measured with `rag eval --retrieval-only` on the dev part of `evals/debian-docs.yaml` (questions about
 the Bash manual and gnuplot's page, written before this change): context recall 5/14 → 9/14, of which

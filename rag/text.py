@@ -256,8 +256,10 @@ def _split_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[i
 
 # A dot that opens a file name or extension rather than ending a sentence: "~/.bashrc", "/etc/.profile",
 # "the .inputrc file", "(.deb)". The segmenter ends a sentence at "~/." and " .", so it is shown "_"
-# there instead (same length: every offset still indexes the original text).
-NAME_DOT = re.compile(r"(?:(?<=[~/])|(?<=^)|(?<=[\s(\"'`‘“]))\.(?=[A-Za-z0-9_])")
+# there instead (same length: every offset still indexes the original text). After a space, an opening
+# bracket or quote, only a name in lower case or capitals counts (".inputrc", ".NET"): "He left .Then she
+# came." keeps its sentence end, and a straight quote may be a closing one ("He said 'yes'.No way.").
+NAME_DOT = re.compile(r"(?<=[~/])\.(?=[A-Za-z0-9_])|(?:(?<=^)|(?<=[\s(`‘“]))\.(?=[a-z0-9_]|[A-Z]{2})")
 
 
 def sentence_spans(

@@ -3,7 +3,8 @@ paragraph, kept in a second Chroma collection under the sentence's own id.
 
 With ``rank_by_window`` on (off by default: measured in docs/trust-rounds.md, eighth round), dense retrieval
 ranks sentences by their window vector; everything else (the relevance gate's cosine, grounding,
-quoting) keeps the sentence's own vector. A paraphrased question often names what the
+quoting) keeps the sentence's own stored vector (with its heading, ``rag.headings``, where its document
+has headings). A paraphrased question often names what the
 sentence before says: "what is the chatbot maker reckoned to be worth?" is answered by "... now a
 behemoth valued at over $500 billion", whose subject, OpenAI, is named one sentence earlier.
 

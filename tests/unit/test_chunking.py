@@ -32,6 +32,9 @@ def test_a_dot_that_opens_a_file_name_does_not_end_a_sentence():
         ".NET is another thing.",
     ]
     assert all(text[c.start : c.end] == c.text for c in chunks)
+    ends = "He said 'yes'.No way. He left .Then she came."  # a closing quote; a capitalised word
+    expected = ["He said 'yes'.", "No way.", "He left .", "Then she came."]
+    assert [c.text for c in chunk_text(ends, "a.txt", "sha")] == expected
 
 
 def test_ids_are_stable_and_depend_on_content():

@@ -83,3 +83,7 @@ def test_an_index_embedded_before_headings_is_named_and_still_answers(project: P
     assert "gnuplot-samples.html" in caplog.text and "openai-code-red" not in caplog.text  # plain text needs none
     found = {c.text for c, _ in index.lexical.search("gnuplot", 5)}
     assert found == {"Samples", "By default, sampling is set to 100 points."}  # BM25 reads headings at load
+    for stored in (settings.data_path / "texts").glob("*.txt"):
+        stored.unlink()  # ingest restores the texts and reuses the stored chunks: their vectors stay as they were
+    assert ingest(settings, BowEmbeddings(), progress=False).chunks_embedded == 0
+    assert not any(entry["headed"] for entry in json.loads(path.read_text())["documents"].values())
