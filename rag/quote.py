@@ -17,6 +17,7 @@ unanswered is then tried on its own the same way, from the passages retrieved fo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -32,6 +33,15 @@ from rag.verify import Check, verify
 MIN_SHARED = 2  # content words a sentence shares with a part of a question to count as taking it up
 MAX_JUDGED = 2  # quotes put to the model check at most (each ~1 s on 2 cores)
 MIN_WORDS = 4  # a sentence with fewer content words is a heading or a fragment, not an answer
+# A quote is a whole sentence: it ends as one ("...", "... 100 points.", '... great model."'). A heading
+# ("Code Red and Product Company"), a caption, a line a PDF's layout cut ("This construct allows both the
+# standard output (file descriptor") or a lead-in ("... the following are disallowed:") is not an answer.
+SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+
+
+def quotable(chunk: Chunk) -> bool:
+    """Whether ``chunk`` could be an answer on its own: enough content words, and a sentence's ending."""
+    return len(content_words(chunk.text)) >= MIN_WORDS and SENTENCE_END.search(chunk.text.strip()) is not None
 
 
 def _candidates(
@@ -42,7 +52,7 @@ def _candidates(
     refer back to: "This internet executive ... previously led Facebook apps at Meta" takes up "Where
     did Fidji Simo work before?" through the sentence before it, which names her)."""
     asked = content_words(question)
-    chunks = list({c.id: c for p in passages for c in p.chunks if len(content_words(c.text)) >= MIN_WORDS}.values())
+    chunks = list({c.id: c for p in passages for c in p.chunks if quotable(c)}.values())
     if not chunks:
         return []
     q = embed([question])[0]

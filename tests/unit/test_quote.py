@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from rag.judge import Verdict
-from rag.quote import MAX_JUDGED, complete, quote, withdrawn_parts
+from rag.quote import MAX_JUDGED, complete, quotable, quote, withdrawn_parts
 from rag.types import Status
 from tests.unit.helpers import WORLD_DOC, BowEvidence, bow_embed, passages_from
 
@@ -153,3 +153,22 @@ def test_a_part_is_named_only_when_its_drafted_answer_was_withdrawn(world):
     unclear = replace(first, dropped=("She led Facebook apps at Meta before that.",))
     assert withdrawn_parts(question, unclear) == [second]
     assert withdrawn_parts("Who is the CFO of OpenAI?", tried) == []  # one part: nothing to name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Code Red and Product Company",  # a heading
+        "This construct allows both the standard output (file descriptor",  # a line a PDF's layout cut
+        "A restricted shell disallows the following actions:",  # a lead-in
+    ],
+)
+def test_only_a_whole_sentence_is_quoted(text):
+    passages, chunks = passages_from(f"{text}\nThe restricted shell forbids changing directories with cd.\n", [[0, 1]])
+    judge = Checker(True, True)
+    result, checks = quote("What does the restricted shell forbid?", passages, BowEvidence(chunks), bow_embed, judge)
+    assert [q for q, _ in judge.asked] == ["The restricted shell forbids changing directories with cd."]
+    assert result is not None and result.text.startswith("“The restricted shell forbids")
+    assert quotable(chunks[1]) and not quotable(chunks[0])
+    ended = passages_from('He said: "It looks like a great model."\n', [[0]])[1][0]
+    assert quotable(ended)  # a closing quote after the full stop
