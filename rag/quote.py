@@ -34,8 +34,9 @@ MIN_SHARED = 2  # content words a sentence shares with a part of a question to c
 MAX_JUDGED = 2  # quotes put to the model check at most (each ~1 s on 2 cores)
 MIN_WORDS = 4  # a sentence with fewer content words is a heading or a fragment, not an answer
 # A quote is a whole sentence: it ends as one ("...", "... 100 points.", '... great model."'). A heading
-# ("Code Red and Product Company"), a caption, a line a PDF's layout cut ("This construct allows both the
-# standard output (file descriptor") or a lead-in ("... the following are disallowed:") is not an answer.
+# ("Code Red and Product Company"), a caption, a piece the sentence splitter cut off ("This construct
+# allows both the standard output (file descriptor", cut before "1)" as if a list item began) or a
+# lead-in ("... the following are disallowed:") is not an answer.
 SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 
 

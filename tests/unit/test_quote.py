@@ -159,7 +159,7 @@ def test_a_part_is_named_only_when_its_drafted_answer_was_withdrawn(world):
     "text",
     [
         "Code Red and Product Company",  # a heading
-        "This construct allows both the standard output (file descriptor",  # a line a PDF's layout cut
+        "This construct allows both the standard output (file descriptor",  # cut off by the splitter before "1)"
         "A restricted shell disallows the following actions:",  # a lead-in
     ],
 )
