@@ -139,6 +139,7 @@ def tiny_transformers_model(directory: Path, training_text: str) -> Path:
     """A randomly initialised 1-layer GPT-2 with a word-level tokenizer and a chat template,
     saved with ``save_pretrained``: exercises the real loading and generation path offline."""
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    import torch
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
     tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
@@ -160,6 +161,7 @@ def tiny_transformers_model(directory: Path, training_text: str) -> Path:
         eos_token_id=3,
         pad_token_id=1,
     )
+    torch.manual_seed(0)  # the same random weights every run: what they write, and so the test, is repeatable
     GPT2LMHeadModel(config).save_pretrained(directory)
     fast.save_pretrained(directory)
     return directory
