@@ -138,8 +138,8 @@ def echoing_server(status: int) -> Iterator[str]:
 def tiny_transformers_model(directory: Path, training_text: str) -> Path:
     """A randomly initialised 1-layer GPT-2 with a word-level tokenizer and a chat template,
     saved with ``save_pretrained``: exercises the real loading and generation path offline."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
     tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
