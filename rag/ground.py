@@ -2,7 +2,8 @@
 
 Markers the model wrote are checked against the passages: a wrong marker is re-pointed to the
 passage that does support the sentence, a missing one is added, a sentence whose names or figures
-appear in no passage is dropped, and an answer left with no supported claim is withdrawn. A sentence
+appear in no passage is dropped, so is one that runs in a loop ("Currently Currently Currently ), ),"),
+and an answer left with no supported claim is withdrawn. A sentence
 that only restates the question is passed over, unless it answers a yes/no or either/or question
 ("Yes, ...", or one option kept): that is a claim like any other.
 A claim's figures must occur in the passage it cites, and its names in that passage's paragraph,
@@ -30,6 +31,7 @@ from rag.text import (
     content_words,
     figures,
     is_refusal,
+    loops,
     names,
     names_supported,
     parse_markers,
@@ -252,6 +254,9 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
     out: list[Sentence] = []
     dropped: list[str] = []
     for claim, markers in parsed:
+        if loops(claim):
+            dropped.append(claim)  # a model that has lost its thread: its words prove nothing
+            continue
         if is_refusal(claim) or not (content_words(claim) - asked or answers_polar(claim, question)):
             out.append(Sentence(claim))  # nothing to check: no content, or only restates the question
             continue

@@ -359,3 +359,26 @@ REFUSAL_PATTERNS = re.compile(
 def is_refusal(text: str) -> bool:
     """Whether ``text`` says the sources do not answer (the model declining)."""
     return bool(REFUSAL_PATTERNS.search(text))
+
+
+# -- loops ---------------------------------------------------------------------------------------
+
+LOOP_TIMES = 3  # "the the" can be a typo; three in a row is a model that has lost its thread
+LOOP_LONGEST = 4
+
+
+def loops(text: str, times: int = LOOP_TIMES, longest: int = LOOP_LONGEST) -> bool:
+    """Whether ``text`` runs in a loop: a word or a group of up to ``longest`` tokens ``times`` times
+    in a row ("Currently Currently Currently", "head of ChatGPT head of ChatGPT ...", "), ), ),"), the
+    way a model writes when it has lost its thread. Punctuation alone loops only as a list of nothing,
+    a group with a comma: code ("( ((...)) )", "[[ . =~ [.] ]]"), a row of dots or a Markdown table is
+    not a loop."""
+    tokens = [t.lower() for t in TOKEN.findall(strip_markers(text))]
+    for n in range(1, longest + 1):
+        for i in range(len(tokens) - n * times + 1):
+            group = tokens[i : i + n]
+            if not any(t[0].isalnum() for t in group) and (n == 1 or "," not in group):
+                continue
+            if all(tokens[i + k * n : i + (k + 1) * n] == group for k in range(1, times)):
+                return True
+    return False

@@ -1,7 +1,7 @@
 import pytest
 
 from rag.ground import ground
-from rag.text import figures, is_refusal, names, names_supported, parse_markers, refers_back, split_sentences
+from rag.text import figures, is_refusal, loops, names, names_supported, parse_markers, refers_back, split_sentences
 from rag.types import Status
 from tests.unit.helpers import BowEvidence, bow_embed, passages_from
 
@@ -86,6 +86,21 @@ def test_markers_after_the_full_stop_stay_with_their_sentence():
     ]
     assert parse_markers("It is big [1, 2][3].") == ("It is big.", [1, 2, 3])
 
+
+def test_a_draft_in_a_loop_is_no_claim_however_many_source_words_it_repeats(setup):
+    # A model that has lost its thread repeats the source's words: "over" and "chatgpt" are all in [1].
+    g = run("Over ChatGPT ChatGPT ChatGPT ), ), ), [1].", setup)
+    assert g.status is Status.UNSUPPORTED and g.dropped == ("Over ChatGPT ChatGPT ChatGPT ), ), ),.",)
+    g = run("Over 800 million people chat with ChatGPT every week [1]. Every week, ), ), ), ), [1].", setup)
+    assert g.status is Status.ANSWERED and g.text == "Over 800 million people chat with ChatGPT every week [1]."
+    assert g.dropped == ("Every week, ), ), ), ),.",)
+
+
+def test_loops():
+    for looping in ["Currently Currently Currently", "head of ChatGPT head of ChatGPT head of ChatGPT", "a ), ), ),"]:
+        assert loops(looping), looping
+    for prose in ["very, very good", "the the typo", "( ((...)) )", "[[ . =~ [.] ]]", "| --- | --- | --- |"]:
+        assert not loops(prose), prose
 
 def test_claim_features():
     assert figures("Up 22.5% since July, to 1,400 units") == {"22.5", "1400", "july"}
