@@ -25,7 +25,9 @@ import numpy as np
 
 from rag.asks import answers_polar, name_words
 from rag.derive import asks_for_computation, derivable, numeric
+from rag.headings import heading
 from rag.parts import question_parts
+from rag.terms import displaced
 from rag.text import (
     NUMBER,
     content_words,
@@ -67,6 +69,10 @@ class Evidence(Protocol):
 
     def lead(self, chunk: Chunk) -> str:
         """The chunk and the sentences just before it (where verification looks for its subject)."""
+        ...
+
+    def mentions(self, chunk: Chunk, word: str) -> bool:
+        """Whether the chunk's document has ``word`` (lower case) anywhere, headings included."""
         ...
 
 
@@ -194,10 +200,12 @@ def _support(
     if naming:
         best_chunk = max(naming, key=lambda t: t[0])[2]  # the best sentence where the claim's names stand
     overlap_all = _overlap(words, content_words(passage.text), asked.words)
+    context = " ".join([para_text, *(heading(c) for c in passage.chunks)])
     ok = (
         not missing
         and names_supported(claim_names, para_text)
         and (best_sim >= MIN_SIMILARITY or overlap_all >= MIN_OVERLAP)
+        and not displaced(claim, asked.text, context, lambda t: any(evidence.mentions(c, t) for c in passage.chunks))
     )
     return Support(passage, best_chunk, best_score, ok, bool(naming))
 

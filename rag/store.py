@@ -33,6 +33,7 @@ from rag.manifest import (
     write_manifest,
 )
 from rag.shared import ChromaManifestStore
+from rag.terms import words
 from rag.text import initialisms, stem
 from rag.texts import original_path, read_text
 from rag.types import Chunk
@@ -130,6 +131,7 @@ class Index:
         self.lexical = LexicalIndex(self.chunks)
         self._shas = sorted({e.sha256 for e in manifest.documents.values()})
         self._texts: dict[str, str | None] = {}
+        self._words: dict[str, set[str]] = {}
 
     @classmethod
     def load(cls, settings: Settings) -> Index:
@@ -304,6 +306,15 @@ class Index:
         if len(before) == 1 and i > 0 and self.chunks[i - 1].source == chunk.source:
             before.insert(0, self.chunks[i - 1])
         return " ".join(c.text for c in before)
+
+    def mentions(self, chunk: Chunk, word: str) -> bool:
+        """Whether ``chunk``'s document has ``word`` (lower case) anywhere, its headings included: the
+        document's words are gathered on first asking (rag.terms reads them)."""
+        if chunk.source not in self._words:
+            same = [c for c in self.chunks if c.source == chunk.source]
+            names = {c.section or "" for c in same} | {Path(chunk.source).stem}
+            self._words[chunk.source] = words(" ".join([*(c.text for c in same), *names]))
+        return word in self._words[chunk.source]
 
     def paragraph_window(self, chunk: Chunk, extra: int = 1) -> list[Chunk]:
         """The chunk's whole paragraph plus ``extra`` paragraphs of the same document on each side."""

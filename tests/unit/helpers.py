@@ -9,6 +9,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from ingest.chunking import chunk_text
+from rag.terms import words
 from rag.text import content_words
 from rag.types import Chunk, Passage
 
@@ -57,6 +58,9 @@ class BowEvidence:
     def lead(self, chunk: Chunk) -> str:
         i = self.chunks.index(chunk)
         return " ".join(c.text for c in self.chunks[max(0, i - 1) : i + 1])
+
+    def mentions(self, chunk: Chunk, word: str) -> bool:
+        return word in words(" ".join(c.text for c in self.chunks if c.source == chunk.source))
 
 
 class BowEmbeddings:
