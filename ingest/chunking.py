@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from rag.text import MAX_SENTENCE_CHARS, sentence_spans, strip_span
+from rag.segment import MAX_SENTENCE_CHARS, sentence_spans, strip_span
 from rag.types import Chunk, Layout
 
 MAX_CHUNK_CHARS = MAX_SENTENCE_CHARS

@@ -1,7 +1,7 @@
 """One text toolkit for documents and answers: sentences, words, figures, names, citation markers.
 
-The same pysbd segmenter splits documents into chunks and answers into claims, so a claim and the
-sentence it cites are cut the same way. Word lists come from kept libraries where one exists
+Answers are cut into claims by the segmenter that cuts documents into chunks (``rag.segment``), so a
+claim and the sentence it cites are cut the same way. Word lists come from kept libraries where one exists
 (NLTK's English stop words as shipped by bm25s, month names from ``calendar``).
 """
 
@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import lru_cache
 
-import pysbd
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-MAX_SENTENCE_CHARS = 600
+from rag.segment import sentence_spans
 
 # -- words ------------------------------------------------------------------------------------
 
@@ -221,72 +220,6 @@ def key_terms(text: str) -> list[str]:
     return [
         re.sub(r"['’]s$", "", w) for w in WORD.findall(strip_markers(text)) if w.lower() not in STOPWORDS and len(w) > 1
     ]
-
-
-# -- sentences ---------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _segmenter() -> pysbd.Segmenter:
-    return pysbd.Segmenter(language="en", clean=False)
-
-
-def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """``(start, end)`` narrowed to exclude surrounding whitespace."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def _split_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
-    """Cut an over-long span at whitespace so that no piece exceeds ``limit`` characters."""
-    while end - start > limit:
-        cut = text.rfind(" ", start + limit // 2, start + limit)
-        cut = cut if cut > start else start + limit
-        s, e = strip_span(text, start, cut)
-        if e > s:
-            yield s, e
-        start = cut
-    s, e = strip_span(text, start, end)
-    if e > s:
-        yield s, e
-
-
-# A dot that opens a file name or extension rather than ending a sentence: "~/.bashrc", "/etc/.profile",
-# "the .inputrc file", "(.deb)". The segmenter ends a sentence at "~/." and " .", so it is shown "_"
-# there instead (same length: every offset still indexes the original text). After a space, an opening
-# bracket or quote, only a name in lower case or capitals counts (".inputrc", ".NET"): "He left .Then she
-# came." keeps its sentence end, and a straight quote may be a closing one ("He said 'yes'.No way.").
-NAME_DOT = re.compile(r"(?<=[~/])\.(?=[A-Za-z0-9_])|(?:(?<=^)|(?<=[\s(`‘“]))\.(?=[a-z0-9_]|[A-Z]{2})")
-
-
-def sentence_spans(
-    text: str, start: int = 0, end: int | None = None, limit: int = MAX_SENTENCE_CHARS
-) -> Iterator[tuple[int, int]]:
-    """Yield ``(start, end)`` of each sentence in ``text[start:end]``, located exactly in ``text``.
-
-    Line breaks (hard-wrapped text) are shown to the segmenter as spaces, and the dot that opens a file
-    name as "_" (``NAME_DOT``); the replacements keep every offset, so spans still index the original
-    text. No text is lost: what the segmenter skips or drops becomes a span of its own.
-    """
-    end = len(text) if end is None else end
-    flat = NAME_DOT.sub("_", text[start:end].replace("\n", " "))
-    cursor = start
-    for sentence in _segmenter().segment(flat):
-        piece = sentence.strip()
-        if not piece:
-            continue
-        found = flat.find(piece, cursor - start)
-        found = found + start if found >= 0 else -1
-        if found < 0:  # the segmenter altered the text; fall back to the rest of the span
-            yield from _split_long(text, cursor, end, limit)
-            return
-        yield from _split_long(text, cursor, found, limit)
-        yield from _split_long(text, found, found + len(piece), limit)
-        cursor = found + len(piece)
-    yield from _split_long(text, cursor, end, limit)  # text the segmenter dropped (":.??" loses "??")
 
 
 # -- citation markers in model output ----------------------------------------------------------

@@ -1,4 +1,5 @@
 from ingest.chunking import chunk_id, chunk_text
+from rag.segment import sentence_spans
 
 
 def test_offsets_map_back_to_the_exact_source_text(article_text):
@@ -35,6 +36,23 @@ def test_a_dot_that_opens_a_file_name_does_not_end_a_sentence():
     ends = "He said 'yes'.No way. He left .Then she came."  # a closing quote; a capitalised word
     expected = ["He said 'yes'.", "No way.", "He left .", "Then she came."]
     assert [c.text for c in chunk_text(ends, "a.txt", "sha")] == expected
+
+
+def test_numbered_brackets_inside_a_sentence_are_not_list_items():
+    text = (
+        "This construct allows both the standard output (file\ndescriptor 1) and the standard error output "
+        "(file descriptor 2) to be redirected to the file. It is reinstated (a) provisionally, and (b) "
+        "permanently. See plot smooth (p. 4). Steps: 1) unpack it 2) run it"
+    )
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "This construct allows both the standard output (file\ndescriptor 1) and the standard error output "
+        "(file descriptor 2) to be redirected to the file.",
+        "It is reinstated (a) provisionally, and (b) permanently.",
+        "See plot smooth (p. 4).",
+        "Steps:",
+        "1) unpack it",
+        "2) run it",
+    ]
 
 
 def test_ids_are_stable_and_depend_on_content():
