@@ -276,9 +276,9 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
         if not chosen:
             if figures(claim) or names(claim):
                 dropped.append(claim)  # a specific claim no passage supports
-            else:
-                out.append(Sentence(claim))
-            continue
+            elif not content_words(claim) & META_WORDS:
+                out.append(Sentence(claim))  # a connecting sentence, shown uncited
+            continue  # one about the sources alone ("It is described in source.") tells the reader nothing
         ids: list[int] = []
         for s in chosen:
             c = s.chunk

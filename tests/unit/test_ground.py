@@ -96,6 +96,12 @@ def test_a_draft_in_a_loop_is_no_claim_however_many_source_words_it_repeats(setu
     assert g.dropped == ("Every week, ), ), ), ),.",)
 
 
+def test_a_sentence_about_the_sources_alone_is_left_out(setup):
+    g = run("OpenAI is valued at over $500 billion [2]. This is reported in source.", setup)
+    assert g.text == "OpenAI is valued at over $500 billion [1]." and not g.dropped
+    g = run("OpenAI is valued at over $500 billion [2]. That is a large sum.", setup)
+    assert g.text == "OpenAI is valued at over $500 billion [1]. That is a large sum."  # connecting
+
 def test_loops():
     for looping in ["Currently Currently Currently", "head of ChatGPT head of ChatGPT head of ChatGPT", "a ), ), ),"]:
         assert loops(looping), looping
