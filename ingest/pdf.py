@@ -20,6 +20,9 @@ OCR_DPI = 300
 MAX_RENDER_PIXELS = 40_000_000  # a scanned page is rendered at most this big (no decompression bombs)
 PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
 RUNNING_PAGES = 3
+# A sentence's end, then the title's number if any, just before a title run on after its paragraph:
+# "... over aliases. 6.7 " before "Arrays", "... for data files. " before "Coordinates".
+RUN_ON_HEADING = re.compile(r"[.!?:)”\"]\s+((?:(?:\d+|[A-Z])(?:\.\d+)*\.?\s+)?)$")
 _TERM = re.compile(r"^-{0,2}[A-Za-z_][A-Za-z0-9_.-]{1,39}$")  # one identifier or option, nothing else
 
 
@@ -113,8 +116,11 @@ def _outline(pdf: Any) -> list[tuple[int, str, int]]:
 
 
 def _heading_line(text: str, lowered: str, title: str, start: int, end: int) -> tuple[int, str] | None:
-    """Where the heading's line starts and its text: a line ending with the outline's title ("3.5.7 Word
-    Splitting" for "Word Splitting") wins over a mention inside a paragraph (which keeps the title)."""
+    """Where the heading starts and its text: a line ending with the outline's title ("3.5.7 Word
+    Splitting" for "Word Splitting") wins over a mention inside a paragraph (which keeps the title).
+    The extracted text may run a heading on after the paragraph before it ("... over aliases. 6.7
+    Arrays", "... for data files. Coordinates"): a title that ends its line just after a sentence end
+    and its number, if any, is the heading too, and starts there, not at the line's start."""
     first = None
     found = lowered.find(title.lower(), start, end)
     while found != -1:
@@ -123,6 +129,8 @@ def _heading_line(text: str, lowered: str, title: str, start: int, end: int) -> 
         line_end = len(text) if line_end == -1 else line_end
         if found + len(title) == line_end and found - line_start <= 16:
             return line_start, text[line_start:line_end]
+        if found + len(title) == line_end and (run_on := RUN_ON_HEADING.search(text, line_start, found)):
+            return run_on.start(1), text[run_on.start(1) : line_end]
         first = (line_start, title) if first is None else first
         found = lowered.find(title.lower(), found + 1, end)
     return first

@@ -11,6 +11,7 @@ import pytest
 from ingest import ocr
 from ingest.extract import Extracted, LoadError, unwrap_lines
 from ingest.loaders import LOADERS, extract, load_document, read_document_bytes, supported_suffixes
+from ingest.pdf import _heading_line
 from tests import documents as docs
 
 
@@ -38,6 +39,20 @@ def test_pdf_pages_and_sections_of_the_debian_manual():
     assert all(p == 0 or extracted.text[p - 2 : p] == "\n\n" for p in extracted.pages if p < len(extracted.text))
     assert "Chapter 3: Basic Shell Features" not in extracted.text
     assert not extracted.ocr_pages
+    # "6.7 Arrays" runs on after the last sentence of "6.6 Aliases" in the extracted text: the section
+    # starts at the heading, not at the start of that paragraph
+    aliases = extracted.text.index("Aliases are not expanded when the shell is not interactive")
+    assert layout.section_at(aliases).endswith("6.6 Aliases"), layout.section_at(aliases)
+    assert layout.section_at(extracted.text.index("6.7 Arrays", aliases)).endswith("6.7 Arrays")
+
+
+def test_a_heading_run_on_after_its_paragraph_starts_at_itself():
+    text = "Use functions, not aliases. 6.7 Arrays\n\nBash has arrays. See data files. Coordinates\n\nThe arrays."
+    lowered = text.lower()
+    assert _heading_line(text, lowered, "Arrays", 0, len(text)) == (text.index("6.7"), "6.7 Arrays")
+    assert _heading_line(text, lowered, "Coordinates", 0, len(text)) == (text.index("Coord"), "Coordinates")
+    mention = "Bash has arrays and more\n\nText."
+    assert _heading_line(mention, mention.lower(), "Arrays", 0, len(mention)) == (0, "Arrays")  # a mention
 
 
 def test_html_main_text_and_sections_of_the_debian_manual_without_navigation():
