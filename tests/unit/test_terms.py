@@ -13,7 +13,7 @@ from tests.unit.helpers import BowEmbeddings, BowEvidence, bow_embed, passages_f
 
 QUESTION = "What is the default value of gnuplot's set isosamples?"
 SAMPLES = "By default, sampling is set to 100 points. A higher sampling rate gives more accurate samples."
-ELSEWHERE = {"isosamples", "samples", "cdpath", "chatbot", "without"}.__contains__
+ELSEWHERE = {"isosamples", "samples", "nocaseglob", "chatbot", "without"}.__contains__
 
 
 def test_a_claim_about_a_term_its_source_swaps_for_a_look_alike_is_displaced():
@@ -30,8 +30,20 @@ def test_english_words_and_inflections_are_paraphrase_not_look_alikes():
     assert is_english("without") and is_english("workforce") and not is_english("isosamples")
     question = "Can I run it without the cd command?"
     assert displaced("Yes, it runs without cd.", question, "It runs with the name alone.", ELSEWHERE) is None
-    question = "Which path does cdpath hold?"
-    assert displaced("The cdpath holds a path.", question, "The search path for cd.", ELSEWHERE) == "cdpath"
+    question = "Does nocaseglob match file names without regard to case?"
+    claim = "Yes, nocaseglob matches file names without regard to case."
+    assert displaced(claim, question, "The glob pattern is case-sensitive.", ELSEWHERE) == "nocaseglob"
+
+
+def test_words_joined_are_paraphrase_not_identifiers():
+    anywhere = lambda w: True  # noqa: E731
+    dataset = ("The dataset is 5 GB.", "How big is the dataset?", "The data takes 5 GB on disk.")
+    assert displaced(*dataset, anywhere) is None  # "data" + "set"
+    filename = ("The filename ends in .conf.", "What does the filename end in?", "The file name ends in .conf.")
+    assert displaced(*filename, anywhere) is None  # "file" + "name"
+    bot = ("The chatbot has 9 users.", "How many users does the chatbot have?", "The chat bot has 9 users.")
+    assert displaced(*bot, anywhere) is None  # "chat bot": "bot" is not in the word list, the two words are there
+    assert displaced(*bot[:2], "Nine people chat with it.", anywhere) == "chatbot"
     question = "How many isosamples are drawn?"
     assert displaced("100 isosamples are drawn.", question, "The isosample count is 100.", ELSEWHERE) is None  # stem
 
