@@ -296,21 +296,23 @@ def is_refusal(text: str) -> bool:
 
 # -- loops ---------------------------------------------------------------------------------------
 
-LOOP_TIMES = 3  # "the the" can be a typo; three in a row is a model that has lost its thread
+LOOP_TIMES = 4  # "ESC ESC ESC" is a key sequence; four in a row is a model that has lost its thread
 LOOP_LONGEST = 4
 
 
 def loops(text: str, times: int = LOOP_TIMES, longest: int = LOOP_LONGEST) -> bool:
     """Whether ``text`` runs in a loop: a word or a group of up to ``longest`` tokens ``times`` times
-    in a row ("Currently Currently Currently", "head of ChatGPT head of ChatGPT ...", "), ), ),"), the
-    way a model writes when it has lost its thread. Punctuation alone loops only as a list of nothing,
-    a group with a comma: code ("( ((...)) )", "[[ . =~ [.] ]]"), a row of dots or a Markdown table is
-    not a loop."""
+    in a row ("Currently Currently Currently Currently", "), ), ), ),"), the way a model writes when
+    it has lost its thread. A group must hold a word of two letters or more, or be punctuation with a
+    comma (a list of nothing): figures ("0, 0, 0, 0", "1 0 0 0 1"), code ("( ((...)) )"), a row of
+    dots and a Markdown table's pipes never loop."""
     tokens = [t.lower() for t in TOKEN.findall(strip_markers(text))]
     for n in range(1, longest + 1):
         for i in range(len(tokens) - n * times + 1):
             group = tokens[i : i + n]
-            if not any(t[0].isalnum() for t in group) and (n == 1 or "," not in group):
+            worded = any(sum(ch.isalpha() for ch in t) >= 2 for t in group)
+            empty_list = "," in group and not any(t[0].isalnum() for t in group)
+            if "|" in group or not (worded or empty_list):
                 continue
             if all(tokens[i + k * n : i + (k + 1) * n] == group for k in range(1, times)):
                 return True

@@ -89,8 +89,8 @@ def test_markers_after_the_full_stop_stay_with_their_sentence():
 
 def test_a_draft_in_a_loop_is_no_claim_however_many_source_words_it_repeats(setup):
     # A model that has lost its thread repeats the source's words: "over" and "chatgpt" are all in [1].
-    g = run("Over ChatGPT ChatGPT ChatGPT ), ), ), [1].", setup)
-    assert g.status is Status.UNSUPPORTED and g.dropped == ("Over ChatGPT ChatGPT ChatGPT ), ), ),.",)
+    g = run("Over ChatGPT ChatGPT ChatGPT ChatGPT [1].", setup)
+    assert g.status is Status.UNSUPPORTED and g.dropped == ("Over ChatGPT ChatGPT ChatGPT ChatGPT.",)
     g = run("Over 800 million people chat with ChatGPT every week [1]. Every week, ), ), ), ), [1].", setup)
     assert g.status is Status.ANSWERED and g.text == "Over 800 million people chat with ChatGPT every week [1]."
     assert g.dropped == ("Every week, ), ), ), ),.",)
@@ -99,14 +99,21 @@ def test_a_draft_in_a_loop_is_no_claim_however_many_source_words_it_repeats(setu
 def test_a_sentence_about_the_sources_alone_is_left_out(setup):
     g = run("OpenAI is valued at over $500 billion [2]. This is reported in source.", setup)
     assert g.text == "OpenAI is valued at over $500 billion [1]." and not g.dropped
-    g = run("OpenAI is valued at over $500 billion [2]. That is a large sum.", setup)
-    assert g.text == "OpenAI is valued at over $500 billion [1]. That is a large sum."  # connecting
+    g = run("OpenAI is valued at over $500 billion [2]. The document contains the answer.", setup)
+    assert g.text == "OpenAI is valued at over $500 billion [1]." and not g.dropped  # it only restates
+    g = run("OpenAI is valued at over $500 billion [2]. That is a large sum. The text is short.", setup)
+    assert g.text == "OpenAI is valued at over $500 billion [1]. That is a large sum. The text is short."
+    g = run("OpenAI is valued at over $500 billion [2]. The documents do not say who valued it.", setup)
+    assert g.text == "OpenAI is valued at over $500 billion [1]. The documents do not say who valued it."
 
 def test_loops():
-    for looping in ["Currently Currently Currently", "head of ChatGPT head of ChatGPT head of ChatGPT", "a ), ), ),"]:
-        assert loops(looping), looping
-    for prose in ["very, very good", "the the typo", "( ((...)) )", "[[ . =~ [.] ]]", "| --- | --- | --- |"]:
-        assert not loops(prose), prose
+    looping = ["Currently Currently Currently Currently", "head of it head of it head of it head of it", "), ), ), ),"]
+    for text in looping:
+        assert loops(text), text
+    prose = ["very, very good", "Press ESC ESC ESC", "( ((...)) )", "[[ . =~ [.] ]]", "| --- | --- | --- | --- |"]
+    figures_and_tables = ["The margins are 0, 0, 0, 0, 0.", "set view 0 0 0 0 1", "| yes | yes | yes | yes |"]
+    for text in prose + figures_and_tables:
+        assert not loops(text), text
 
 def test_claim_features():
     assert figures("Up 22.5% since July, to 1,400 units") == {"22.5", "1400", "july"}
