@@ -50,6 +50,7 @@ CLAUSE = re.compile(r",\s+(?:while|whereas|and|but)\s+|;\s+|\s+while\s+")
 QUANTITY_QUESTION = re.compile(r"\b(how (much|many|large|big|long)|what (percentage|share|number|amount))\b", re.I)
 # Words an answer uses to talk about the sources rather than to state a fact (stemmed).
 META_WORDS = frozenset({"document", "passag", "sourc", "answer", "question", "contain", "articl", "text"})
+SOURCE_WORDS = frozenset({"document", "passag", "sourc", "articl"})  # words that name the sources (stemmed)
 MIN_SIMILARITY = 0.55
 MIN_OVERLAP = 0.5
 MIN_ADDED = 2  # content words a claim must add to the question for them alone to be its overlap
@@ -265,8 +266,12 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
         if loops(claim):
             dropped.append(claim)  # a model that has lost its thread: its words prove nothing
             continue
-        if is_refusal(claim) or not (content_words(claim) - asked or answers_polar(claim, question)):
-            out.append(Sentence(claim))  # nothing to check: no content, or only restates the question
+        refusal, polar = is_refusal(claim), answers_polar(claim, question)
+        # "It is described in source.": a sentence about the sources alone tells the reader nothing
+        about_sources = not (refusal or polar) and bool(content_words(claim) & SOURCE_WORDS)
+        if refusal or not (content_words(claim) - asked or polar):
+            if not about_sources:
+                out.append(Sentence(claim))  # nothing to check: no content, or only restates the question
             continue
         chosen = _choose(claim, markers, vecs[claim], passages, evidence, derive, known)
         if not chosen and len(clauses[claim]) > 1:
@@ -276,9 +281,9 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
         if not chosen:
             if figures(claim) or names(claim):
                 dropped.append(claim)  # a specific claim no passage supports
-            elif not content_words(claim) & META_WORDS:
+            elif not about_sources:
                 out.append(Sentence(claim))  # a connecting sentence, shown uncited
-            continue  # one about the sources alone ("It is described in source.") tells the reader nothing
+            continue
         ids: list[int] = []
         for s in chosen:
             c = s.chunk
