@@ -119,21 +119,24 @@ def _heading_line(text: str, lowered: str, title: str, start: int, end: int) -> 
     """Where the heading starts and its text: a line ending with the outline's title ("3.5.7 Word
     Splitting" for "Word Splitting") wins over a mention inside a paragraph (which keeps the title).
     The extracted text may run a heading on after the paragraph before it ("... over aliases. 6.7
-    Arrays", "... for data files. Coordinates"): a title that ends its line just after a sentence end
-    and its number, if any, is the heading too, and starts there, not at the line's start."""
-    first = None
+    Arrays", "... for data files. Coordinates"): a title in the outline's case that ends its line just
+    after a sentence end and its number, if any, is the heading too, starting there, when the page has
+    no line that starts with it."""
+    first = run_on_heading = None
     found = lowered.find(title.lower(), start, end)
     while found != -1:
         line_start = text.rfind("\n", 0, found) + 1
         line_end = text.find("\n", found)
         line_end = len(text) if line_end == -1 else line_end
-        if found + len(title) == line_end and found - line_start <= 16:
+        ends_line = found + len(title) == line_end
+        run_on = RUN_ON_HEADING.search(text, line_start, found) if ends_line else None
+        if run_on and text.startswith(title, found):  # in the outline's own case: "... covers: arrays" is not it
+            run_on_heading = run_on_heading or (run_on.start(1), text[run_on.start(1) : line_end])
+        elif ends_line and found - line_start <= 16:
             return line_start, text[line_start:line_end]
-        if found + len(title) == line_end and (run_on := RUN_ON_HEADING.search(text, line_start, found)):
-            return run_on.start(1), text[run_on.start(1) : line_end]
         first = (line_start, title) if first is None else first
         found = lowered.find(title.lower(), found + 1, end)
-    return first
+    return run_on_heading or first
 
 
 def _sections(builder: TextBuilder, found_in: Extracted, outline: list[tuple[int, str, int]]) -> None:

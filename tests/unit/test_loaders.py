@@ -53,6 +53,10 @@ def test_a_heading_run_on_after_its_paragraph_starts_at_itself():
     assert _heading_line(text, lowered, "Coordinates", 0, len(text)) == (text.index("Coord"), "Coordinates")
     mention = "Bash has arrays and more\n\nText."
     assert _heading_line(mention, mention.lower(), "Arrays", 0, len(mention)) == (0, "Arrays")  # a mention
+    both = "This section covers: Arrays\n\n6.7 Arrays\n\nBash has arrays. It is done. Arrays\n"
+    assert _heading_line(both, both.lower(), "Arrays", 0, len(both)) == (both.index("6.7"), "6.7 Arrays")
+    lower = "Use lists, e.g. 5 arrays\n\nText."
+    assert _heading_line(lower, lower.lower(), "Arrays", 0, len(lower)) == (0, "Arrays")  # another case: a mention
 
 
 def test_html_main_text_and_sections_of_the_debian_manual_without_navigation():
