@@ -32,20 +32,20 @@ def _segmenter() -> pysbd.Segmenter:
 
 
 def _unlisted(text: str) -> str:
-    """``text`` with the ")" of each "1)" or "a)" that closes a bracket opened before it shown as "_":
-    "(file descriptor 1) and ... (file descriptor 2)", "reinstated (a) provisionally, ... and (b)
+    """``text`` with the ")" of each "1)" or "a)" that closes a bracket opened inside a sentence shown as
+    "_": "(file descriptor 1) and ... (file descriptor 2)", "reinstated (a) provisionally, ... and (b)
     permanently" and "(see ... page 71) is enabled" are one sentence each, not list items, hard-wrapped
-    or not. An item that opens a line or follows a colon ("Steps: 1) ... 2) ...") has no open bracket
-    before it and is still an item; "(p. 4)" keeps its bracket, which pysbd reads."""
+    or not. An item whose bracket opens a line ("Options:\n(a) ...\n(b) ...") or that has no opening
+    bracket ("Steps: 1) ... 2) ...") is still an item; "(p. 4)" keeps its bracket, which pysbd reads."""
     out = list(text)
     closes = {m.end() - 1 for m in ITEM_CLOSE.finditer(text)}
-    depth = 0
+    opened: list[int] = []
     for i, ch in enumerate(text):
         if ch == "(":
-            depth += 1
-        elif ch == ")" and depth:
-            depth -= 1
-            if i in closes:
+            opened.append(i)
+        elif ch == ")" and opened:
+            start = opened.pop()
+            if i in closes and text[text.rfind("\n", 0, start) + 1 : start].strip():  # not a line's first
                 out[i] = "_"
     return "".join(out)
 

@@ -53,6 +53,8 @@ def test_numbered_brackets_inside_a_sentence_are_not_list_items():
         "1) unpack it",
         "2) run it",
     ]
+    items = "Options:\n(a) the first one\n(b) the second one\n(c) the last one"
+    assert len(list(sentence_spans(items))) == 4  # brackets that open lines: a list
 
 
 def test_ids_are_stable_and_depend_on_content():
