@@ -129,11 +129,11 @@ def _heading_line(text: str, lowered: str, title: str, start: int, end: int) -> 
         line_end = text.find("\n", found)
         line_end = len(text) if line_end == -1 else line_end
         ends_line = found + len(title) == line_end
+        if ends_line and found - line_start <= 16:
+            return line_start, text[line_start:line_end]
         run_on = RUN_ON_HEADING.search(text, line_start, found) if ends_line else None
         if run_on and text.startswith(title, found):  # in the outline's own case: "... covers: arrays" is not it
             run_on_heading = run_on_heading or (run_on.start(1), text[run_on.start(1) : line_end])
-        elif ends_line and found - line_start <= 16:
-            return line_start, text[line_start:line_end]
         first = (line_start, title) if first is None else first
         found = lowered.find(title.lower(), found + 1, end)
     return run_on_heading or first

@@ -35,8 +35,9 @@ def _unlisted(text: str) -> str:
     """``text`` with the ")" of each "1)" or "a)" that closes a bracket opened inside a sentence shown as
     "_": "(file descriptor 1) and ... (file descriptor 2)", "reinstated (a) provisionally, ... and (b)
     permanently" and "(see ... page 71) is enabled" are one sentence each, not list items, hard-wrapped
-    or not. An item whose bracket opens a line ("Options:\n(a) ...\n(b) ...") or that has no opening
-    bracket ("Steps: 1) ... 2) ...") is still an item; "(p. 4)" keeps its bracket, which pysbd reads."""
+    or not. An item whose bracketed label opens a line ("Options:\n(a) ...\n(b) ...") or that has no
+    opening bracket ("Steps: 1) ... 2) ...") is still an item; "(p. 4)" keeps its bracket, which pysbd
+    reads."""
     out = list(text)
     closes = {m.end() - 1 for m in ITEM_CLOSE.finditer(text)}
     opened: list[int] = []
@@ -45,7 +46,8 @@ def _unlisted(text: str) -> str:
             opened.append(i)
         elif ch == ")" and opened:
             start = opened.pop()
-            if i in closes and text[text.rfind("\n", 0, start) + 1 : start].strip():  # not a line's first
+            label = i - start <= 3 and not text[text.rfind("\n", 0, start) + 1 : start].strip()
+            if i in closes and not label:  # "(a)" opening a line labels an item; "(file\ndescriptor 1)" does not
                 out[i] = "_"
     return "".join(out)
 

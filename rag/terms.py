@@ -1,20 +1,21 @@
 """Look-alike terms: a claim about one identifier must not rest on a sentence about another.
 
 The names rules read capitalised names. A program's identifiers are lower case and look alike:
-gnuplot's ``set isosamples`` and ``set samples``, Bash's ``nocaseglob`` and ``glob``. The model judge
-reads one for the other: asked for the default of ``set isosamples``, the model answered "100 points",
-citing "By default, sampling is set to 100 points." (from the ``set samples`` section), and the judge
-gave it P(yes) 0.89.
+gnuplot's ``set isosamples`` and ``set samples``, Bash's ``histfilesize`` and ``histfile``, ``cdpath``
+and ``path``. The model judge reads one for the other: asked for the default of ``set isosamples``,
+the model answered "100 points", citing "By default, sampling is set to 100 points." (from the
+``set samples`` section), and the judge gave it P(yes) 0.89.
 
 A term of the question is *displaced* from a claim's source when the claim repeats it, the cited
 sentences' paragraphs and headings do not have it but have a look-alike (one word inside the other,
 "samples" in "isosamples", not the same stem), the cited document names the term elsewhere (so the
 source is about something else of that document, not worded differently), and the term is an
-identifier, not a word: it is not in pyspellchecker's English list, nor an English word joined to its
-look-alike ("dataset" beside "data", "timestamp" beside "time"), nor two words of the context joined
-("filename" beside "file name"). All must hold; on the 358 recorded answers of every suite the rule
-fires once, on that answer. A compound the list lacks and whose other part is no word either still
-counts: "chatbot" beside "chat", in a document that names a chatbot elsewhere.
+identifier, not a word: it is not in pyspellchecker's English list, nor its look-alike joined to an
+English word ("dataset" beside "data", "timestamp" beside "time"; "cdpath" and "nounset" are
+identifiers), nor two words of the context joined ("filename" beside "file name"). All must hold; on
+the 360 recorded answers of every suite the rule fires once, on that answer. A compound the list
+lacks and whose other part is no word either still counts: "chatbot" beside "chat", in a document
+that names a chatbot elsewhere.
 """
 
 from __future__ import annotations
@@ -55,10 +56,11 @@ def look_alikes(term: str, here: set[str]) -> list[str]:
 
 
 def compound(term: str, alike: str, context: str) -> bool:
-    """Whether ``term`` is words joined: ``alike`` and an English word ("data" + "set"), or two
-    neighbouring words of ``context`` ("file name" for "filename")."""
-    rest = term.replace(alike, "", 1)
-    if len(rest) >= 2 and is_english(rest):
+    """Whether ``term`` is words joined: ``alike`` (a word) and another English word of three letters
+    or more before or after it ("data" + "set"; not "cd" + "path", "no" + "unset"), or two neighbouring
+    words of ``context`` ("file name" for "filename")."""
+    rest = term[len(alike) :] if term.startswith(alike) else term[: -len(alike)] if term.endswith(alike) else ""
+    if len(rest) >= 3 and is_english(rest) and is_english(alike):
         return True
     pairs = re.findall(r"(?=\b([a-z]+)[\s-]+([a-z]+)\b)", context.lower())
     return any(a + b == term for a, b in pairs)

@@ -298,6 +298,7 @@ def is_refusal(text: str) -> bool:
 
 LOOP_TIMES = 4  # "ESC ESC ESC" is a key sequence; four in a row is a model that has lost its thread
 LOOP_LONGEST = 4
+TWO_LETTERS = re.compile(r"[a-z]{2}")
 
 
 def loops(text: str, times: int = LOOP_TIMES, longest: int = LOOP_LONGEST) -> bool:
@@ -310,7 +311,7 @@ def loops(text: str, times: int = LOOP_TIMES, longest: int = LOOP_LONGEST) -> bo
     for n in range(1, longest + 1):
         for i in range(len(tokens) - n * times + 1):
             group = tokens[i : i + n]
-            worded = any(sum(ch.isalpha() for ch in t) >= 2 for t in group)
+            worded = any(TWO_LETTERS.search(t) for t in group)  # "c-x" is a key, not a word
             empty_list = "," in group and not any(t[0].isalnum() for t in group)
             if "|" in group or not (worded or empty_list):
                 continue

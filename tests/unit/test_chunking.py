@@ -55,6 +55,8 @@ def test_numbered_brackets_inside_a_sentence_are_not_list_items():
     ]
     items = "Options:\n(a) the first one\n(b) the second one\n(c) the last one"
     assert len(list(sentence_spans(items))) == 4  # brackets that open lines: a list
+    wrapped = "Both the standard output\n(file descriptor 1) and the error output\n(file descriptor 2) are redirected."
+    assert len(list(sentence_spans(wrapped))) == 1
 
 
 def test_ids_are_stable_and_depend_on_content():

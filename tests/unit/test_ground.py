@@ -110,7 +110,7 @@ def test_loops():
     looping = ["Currently Currently Currently Currently", "head of it head of it head of it head of it", "), ), ), ),"]
     for text in looping:
         assert loops(text), text
-    prose = ["very, very good", "Press ESC ESC ESC", "( ((...)) )", "[[ . =~ [.] ]]", "| --- | --- | --- | --- |"]
+    prose = ["very, very good", "Press C-x C-x C-x C-x", "( ((...)) )", "[[ . =~ [.] ]]", "| --- | --- | --- | --- |"]
     figures_and_tables = ["The margins are 0, 0, 0, 0, 0.", "set view 0 0 0 0 1", "| yes | yes | yes | yes |"]
     for text in prose + figures_and_tables:
         assert not loops(text), text

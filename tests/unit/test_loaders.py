@@ -55,6 +55,8 @@ def test_a_heading_run_on_after_its_paragraph_starts_at_itself():
     assert _heading_line(mention, mention.lower(), "Arrays", 0, len(mention)) == (0, "Arrays")  # a mention
     both = "This section covers: Arrays\n\n6.7 Arrays\n\nBash has arrays. It is done. Arrays\n"
     assert _heading_line(both, both.lower(), "Arrays", 0, len(both)) == (both.index("6.7"), "6.7 Arrays")
+    numbered = "Some text here.\n1. Arrays\n\nChapter 3: Arrays\n"
+    assert _heading_line(numbered, numbered.lower(), "Arrays", 0, len(numbered)) == (16, "1. Arrays")
     lower = "Use lists, e.g. 5 arrays\n\nText."
     assert _heading_line(lower, lower.lower(), "Arrays", 0, len(lower)) == (0, "Arrays")  # another case: a mention
 

@@ -41,6 +41,10 @@ def test_words_joined_are_paraphrase_not_identifiers():
     assert displaced(*dataset, anywhere) is None  # "data" + "set"
     filename = ("The filename ends in .conf.", "What does the filename end in?", "The file name ends in .conf.")
     assert displaced(*filename, anywhere) is None  # "file" + "name"
+    cdpath = ("The cdpath holds a path.", "Which path does cdpath hold?", "The search path for cd.")
+    assert displaced(*cdpath, anywhere) == "cdpath"  # "cd" is too short to be the other word
+    histfilesize = ("The histfilesize is 500.", "What is the histfilesize?", "The histfile has 500 lines.")
+    assert displaced(*histfilesize, anywhere) == "histfilesize"  # "histfile" is no word
     bot = ("The chatbot has 9 users.", "How many users does the chatbot have?", "The chat bot has 9 users.")
     assert displaced(*bot, anywhere) is None  # "chat bot": "bot" is not in the word list, the two words are there
     assert displaced(*bot[:2], "Nine people chat with it.", anywhere) == "chatbot"
