@@ -2,8 +2,10 @@
 
 Markers the model wrote are checked against the passages: a wrong marker is re-pointed to the
 passage that does support the sentence, a missing one is added, a sentence whose names or figures
-appear in no passage is dropped, so is one that runs in a loop ("Currently Currently Currently ), ),"),
-and an answer left with no supported claim is withdrawn. A sentence
+appear in no passage is dropped, so is one that runs in a loop ("Currently Currently Currently
+Currently"), and an answer left with no supported claim is withdrawn. A lower-case identifier of the
+question that a passage has only a look-alike of ("samples" for "isosamples", ``rag.terms``) is not
+supported there. A sentence about the sources alone ("It is described in source.") is left out. A sentence
 that only restates the question is passed over, unless it answers a yes/no or either/or question
 ("Yes, ...", or one option kept): that is a claim like any other.
 A claim's figures must occur in the passage it cites, and its names in that passage's paragraph,
