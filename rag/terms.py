@@ -71,9 +71,10 @@ def displaced(claim: str, question: str, context: str, in_document: Callable[[st
     paragraphs and headings) replaces with a look-alike, when the cited document names the term
     elsewhere (``in_document``) and it is an identifier, not a word; None when there is none."""
     claimed = words(claim)
-    here = words(context)
-    for term in sorted(set(LOWER_TERM.findall(question))):
-        if len(term) < MIN_TERM or term not in claimed or term in here:
+    repeated = sorted({t for t in LOWER_TERM.findall(question) if len(t) >= MIN_TERM and t in claimed})
+    here = words(context) if repeated else set()  # most claims repeat no such term: skip the context
+    for term in repeated:
+        if term in here:
             continue
         alikes = look_alikes(term, here)
         if not alikes or not in_document(term) or is_english(term):
