@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from rag.entries import with_terms
 from rag.segment import MAX_SENTENCE_CHARS, sentence_spans, strip_span
 from rag.types import Chunk, Layout
 
@@ -54,7 +55,8 @@ def chunk_text(
 ) -> list[Chunk]:
     """Split a document into sentence chunks within paragraphs (see ``paragraph_spans``), leaving out
     sentences with no letter or digit (". . . ." leaders, rules, lone brackets); ``layout`` gives each
-    chunk the page and section its start lies in, and whether OCR read it."""
+    chunk the page and section its start lies in, and whether OCR read it, and each sentence of a
+    definition-list entry its term (``rag.entries``)."""
     layout = layout or Layout()
     chunks: list[Chunk] = []
     for para_start, para_end in paragraph_spans(text):
@@ -80,4 +82,4 @@ def chunk_text(
                     ocr=layout.is_ocr(s),
                 )
             )
-    return chunks
+    return with_terms(text, chunks)

@@ -307,6 +307,7 @@ def ingest(
             ocr_pages=list(doc.layout.ocr_pages),
             # chunks already stored are reused, not re-embedded: a restored document keeps its old vectors
             headed=previous.headed if previous is not None and previous.sha256 == doc.sha256 else True,
+            termed=previous.termed if previous is not None and previous.sha256 == doc.sha256 else True,
         )
         texts[doc.sha256] = doc.text
         if previous is None:

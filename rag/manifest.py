@@ -40,6 +40,7 @@ class DocEntry(BaseModel):
     pages: list[int] = []
     ocr_pages: list[int] = []
     headed: bool = False  # its chunks were embedded with their section's heading (``rag.headings``)
+    termed: bool = False  # ... and with their definition-list entry's term (``rag.entries``)
 
 
 class Manifest(BaseModel):

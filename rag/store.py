@@ -20,6 +20,7 @@ from bm25s.tokenization import Tokenizer
 
 from rag.chroma import open_client, open_collection, unavailable
 from rag.config import Settings
+from rag.entries import leading_term
 from rag.errors import IndexError_
 from rag.headings import retrieval_text
 from rag.manifest import (
@@ -166,13 +167,13 @@ class Index:
                         len(chunks) - len(windows),
                         len(chunks),
                     )
-                unheaded = sorted({c.source for c in chunks if c.section and not manifest.documents[c.source].headed})
-                if unheaded:
+                stale = _stale_headers(chunks, manifest)
+                if stale:
                     LOG.warning(
-                        "%d document(s) with sections were embedded without their headings (%s): "
-                        "`rag ingest --reset` re-embeds them for better retrieval",
-                        len(unheaded),
-                        ", ".join(unheaded[:3]),
+                        "%d document(s) were embedded without their section headings or definition-list "
+                        "terms (%s): `rag ingest --reset` re-embeds them for better retrieval",
+                        len(stale),
+                        ", ".join(stale[:3]),
                     )
                 return cls(collection, manifest, chunks, settings, vectors, store, generation, windows)
             if not store.shared or store.generation() == generation:
@@ -334,6 +335,19 @@ class Index:
             return out
 
         return [*reversed(walk(-1)), chunk, *walk(1)]
+
+
+def _stale_headers(chunks: list[Chunk], manifest: Manifest) -> list[str]:
+    """Documents whose stored vectors lack the header ``rag.headings`` now embeds: a heading (they have
+    sections) or a definition-list term (a sentence opens with one), from a version before either."""
+    docs = manifest.documents
+    return sorted(
+        {
+            c.source
+            for c in chunks
+            if (c.section and not docs[c.source].headed) or (not docs[c.source].termed and leading_term(c.text))
+        }
+    )
 
 
 def _visible_chunks(

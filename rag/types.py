@@ -89,10 +89,11 @@ class Chunk:
     page: int | None = None  # 1-based page (PDFs), else None
     section: str | None = None  # heading path the chunk sits under, if the format has headings
     ocr: bool = False  # the text was recognised by OCR from a scanned page
+    term: str | None = None  # the definition-list term whose entry holds it (``rag.entries``)
 
     def metadata(self) -> dict[str, str | int | bool]:
         """The fields stored beside the text in the vector store (which holds no ``None``: page 0 and
-        section "" mean none)."""
+        section and term "" mean none)."""
         return {
             "source": self.source,
             "doc_sha256": self.doc_sha256,
@@ -104,6 +105,7 @@ class Chunk:
             "page": self.page or 0,
             "section": self.section or "",
             "ocr": self.ocr,
+            "term": self.term or "",
         }
 
     @classmethod
@@ -122,6 +124,7 @@ class Chunk:
             page=int(meta.get("page") or 0) or None,
             section=str(meta.get("section") or "") or None,
             ocr=bool(meta.get("ocr", False)),
+            term=str(meta.get("term") or "") or None,
         )
 
 

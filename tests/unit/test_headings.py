@@ -79,7 +79,7 @@ def test_an_index_embedded_before_headings_is_named_and_still_answers(project: P
     path.write_text(json.dumps(manifest))
     with caplog.at_level(logging.WARNING, logger="rag.store"):
         index = Index.load(settings)
-    assert "1 document(s) with sections were embedded without their headings" in caplog.text
+    assert "1 document(s) were embedded without their section headings" in caplog.text
     assert "gnuplot-samples.html" in caplog.text and "openai-code-red" not in caplog.text  # plain text needs none
     found = {c.text for c, _ in index.lexical.search("gnuplot", 5)}
     assert found == {"Samples", "By default, sampling is set to 100 points."}  # BM25 reads headings at load

@@ -1,0 +1,152 @@
+"""Definition-list entries (rag.entries): every sentence of an entry carries its term, which retrieval
+reads in the sentence's header; prose gets no terms."""
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from ingest.chunking import chunk_text
+from ingest.pipeline import ingest
+from rag.config import load_settings
+from rag.entries import leading_term, term_alone
+from rag.headings import retrieval_text
+from rag.manifest import manifest_path
+from rag.store import Index, LexicalIndex
+from rag.types import Chunk, Layout
+from tests.unit.helpers import BowEmbeddings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# As the Bash manual's PDF extracts: an entry on one line, a term alone on its line, and an entry cut
+# by a page break (its description goes on in lower case in the next paragraph).
+VARIABLES = """\
+HISTSIZE The maximum number of commands to remember on the history list. The shell sets the default value to \
+500 after reading any startup files.
+
+HISTTIMEFORMAT
+
+If this variable is set and not null, its value is used as a format string for strftime.
+
+pipefail If set, the return value of a pipeline is the value of the last command to exit with a non-zero
+
+status, or zero if all commands exit successfully. This option is disabled by default.
+
+Every variable above can be unset. The shell then behaves as described.
+"""
+
+
+def terms(text: str) -> dict[str, str | None]:
+    return {c.text: c.term for c in chunk_text(text, "bash.pdf", "sha")}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "term"),
+    [
+        ("HISTSIZE The maximum number of commands to remember.", "HISTSIZE"),
+        ("pipefail If set, the return value of a pipeline is the last command's.", "pipefail"),
+        ("editing-mode The editing-mode variable controls which key bindings are used.", "editing-mode"),
+        ("-n Do not read the startup files.", "-n"),
+        ("--login Act as if invoked as a login shell.", "--login"),
+        ("BZ_OK The requested action was completed successfully.", "BZ_OK"),
+        ("The shell sets the default value to 500.", None),  # a capitalised word opens prose
+        ("OpenAI declared a Code Red.", None),
+        ("the Prompt], page 104).", None),  # a function word is no term
+        ("see Section 6.9 for the details.", None),
+        ("HISTSIZE is the variable to set.", None),
+        ("GNU GPL version 3 applies.", None),  # capitals before capitals: a name, not a term and its text  # the term must be followed by a new sentence
+    ],
+)
+def test_a_leading_term_is_an_identifier_before_a_capitalised_word(sentence, term):
+    assert leading_term(sentence) == term
+
+
+def test_a_term_alone_may_carry_its_arguments():
+    assert term_alone("HISTTIMEFORMAT") == "HISTTIMEFORMAT"
+    assert term_alone("yank-last-arg (M-. or M-_)") == "yank-last-arg"
+    assert term_alone("Samples") is None and term_alone("the") is None
+    assert term_alone("wait [-fn] [jobspec]") is None
+
+
+def test_every_sentence_of_an_entry_carries_its_term_and_prose_none():
+    found = terms(VARIABLES)
+    assert found["The shell sets the default value to 500 after reading any startup files."] == "HISTSIZE"
+    assert found["HISTTIMEFORMAT"] is None  # the term's own line is no entry sentence
+    assert found["If this variable is set and not null, its value is used as a format string for strftime."] == (
+        "HISTTIMEFORMAT"
+    )
+    assert found["status, or zero if all commands exit successfully."] == "pipefail"  # cut by a page break
+    assert found["This option is disabled by default."] == "pipefail"
+    assert found["Every variable above can be unset."] is None  # a new paragraph in capitals ends the entry
+    assert found["The shell then behaves as described."] is None
+
+
+def test_a_new_entry_in_the_same_paragraph_takes_over():
+    found = terms("pipefail If set, pipelines fail. This is off. posix Change the behavior to match the standard.")
+    assert found["This is off."] == "pipefail"
+    assert found["posix Change the behavior to match the standard."] == "posix"
+
+
+def test_the_seed_article_has_no_definition_lists():
+    text = (ROOT / "corpus" / "openai-code-red.txt").read_text()
+    assert not any(c.term for c in chunk_text(text, "corpus/openai-code-red.txt", "sha"))
+
+
+def test_retrieval_reads_the_term_after_the_heading():
+    by_text = {
+        c.text: c
+        for c in chunk_text(VARIABLES, "bash.pdf", "sha", layout=Layout(sections=((0, "5.2 Bash Variables"),)))
+    }
+    assert retrieval_text(by_text["This option is disabled by default."]) == (
+        "bash - 5.2 Bash Variables - pipefail: This option is disabled by default."
+    )
+    [plain] = [c for c in chunk_text(VARIABLES, "vars.txt", "sha") if c.text == "This option is disabled by default."]
+    assert retrieval_text(plain) == "pipefail: This option is disabled by default."  # no headings: the term alone
+
+
+def test_bm25_finds_an_entry_sentence_by_its_term():
+    chunks = chunk_text(VARIABLES, "bash.pdf", "sha")
+    found = [c.text for c, _ in LexicalIndex(chunks).search("pipefail default", 3)]
+    assert found[0] == "This option is disabled by default."
+
+
+class Recording(BowEmbeddings):
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.texts += texts
+        return super().embed_documents(texts)
+
+
+def test_ingest_embeds_and_stores_the_term_and_names_an_index_from_before(project: Path, caplog):
+    (project / "corpus" / "variables.txt").write_text(VARIABLES)
+    settings = load_settings(project_root=project, env={}, embeddings="fake:bow")
+    emb = Recording()
+    ingest(settings, emb, progress=False)
+    assert "pipefail: This option is disabled by default." in emb.texts
+    assert not any(t.startswith("pipefail:") and "OpenAI" in t for t in emb.texts)
+    with caplog.at_level(logging.WARNING, logger="rag.store"):
+        index = Index.load(settings)
+    assert "definition-list" not in caplog.text  # embedded with them
+    [stored] = [c for c in index.chunks if c.text == "This option is disabled by default."]
+    assert stored.term == "pipefail"  # kept in the vector store's metadata
+    path = manifest_path(settings)
+    manifest = json.loads(path.read_text())
+    for entry in manifest["documents"].values():
+        del entry["termed"]  # as an older version wrote it
+    path.write_text(json.dumps(manifest))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="rag.store"):
+        Index.load(settings)
+    assert "1 document(s) were embedded without their section headings or definition-list terms" in caplog.text
+    assert "variables.txt" in caplog.text and "openai-code-red" not in caplog.text  # prose needs no terms
+
+
+def test_a_chunk_without_a_term_round_trips_as_none():
+    [chunk] = chunk_text("OpenAI declared a Code Red.", "a.txt", "sha")
+    assert Chunk.from_record(chunk.id, chunk.text, chunk.metadata()) == chunk
+    assert Chunk.from_record(chunk.id, chunk.text, {**chunk.metadata(), "term": "HISTSIZE"}).term == "HISTSIZE"
+    collection_meta = {k: v for k, v in chunk.metadata().items() if k != "term"}  # written before terms
+    assert Chunk.from_record(chunk.id, chunk.text, collection_meta).term is None
