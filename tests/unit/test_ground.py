@@ -204,6 +204,11 @@ def test_a_yes_to_a_yes_no_question_is_a_claim_to_check(setup):
     g = run("Yes, Fidji Simo joined Anthropic in May. OpenAI is valued at over $500 billion [2].", setup, question)
     assert g.dropped == ("Yes, Fidji Simo joined Anthropic in May.",)
     assert all(s.citations for s in g.sentences)
+    # A verdict that names nothing is no connecting sentence either: unsupported, it is dropped too.
+    question = "Can a restricted shell change directories?"
+    g = run("Yes, a restricted shell can change directories. OpenAI is valued at over $500 billion [2].", setup, question)
+    assert g.dropped == ("Yes, a restricted shell can change directories.",)
+    assert all(s.citations for s in g.sentences)
 
 
 def test_choosing_one_option_of_an_either_or_question_is_a_claim_to_check(setup):
