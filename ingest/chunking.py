@@ -82,4 +82,4 @@ def chunk_text(
                     ocr=layout.is_ocr(s),
                 )
             )
-    return with_terms(text, chunks)
+    return with_terms(chunks)

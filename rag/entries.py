@@ -9,14 +9,18 @@ header beside the section heading (``rag.headings.retrieval_text``); what is sho
 the sentence alone.
 
 An entry starts with a sentence that opens with an identifier-like term followed by a capitalised
-word ("pipefail If set, ...", "HISTCONTROL A colon-separated ...", "-n Do not ...",
-"editing-mode The ..."), or with a paragraph that is the term alone, optionally with its arguments in
-brackets ("HISTTIMEFORMAT", "yank-last-arg (M-. or M-_)"), whose entry is the next paragraph. It runs to
-the end of its paragraph, and on into the next paragraphs that open in lower case (the description
-cut by a page break) unless they start an entry of their own. A term is a word in lower case, a word
-in capitals ("HISTSIZE", not "The"), or an option ("-n", "--login"); function words ("the", "see")
-are not terms. Prose never opens a sentence in lower case or with a capitalised word after a word in
-capitals, so a document without definition lists gets no terms (the seed article gets none).
+word on the same or the next line ("pipefail If set, ...", "HISTCONTROL A colon-separated ...",
+"-d delim The first character ...", "editing-mode The ..."), or with a term alone on its line,
+optionally with its arguments in brackets ("HISTTIMEFORMAT", an HTML ``<dt>``, "yank-last-arg (M-. or
+M-_)", also at the end of the entry before), whose entry is the next paragraph when that opens a
+sentence (its usage line, "cd [-L|-P] [directory]", comes between). It runs to the end of its
+paragraph, and on into the next paragraphs that open in lower case (the description cut by a page
+break) unless they start an entry of their own; a heading ends it. A term is a word in lower case, a
+word in capitals ("HISTSIZE", not "The"), or an option ("-n", "--login"); function words ("the",
+"see") and the shell's closing keywords ("fi", "esac", "done") are not terms. Prose never opens a
+sentence in lower case or with a capitalised word after a word in capitals, so a document without
+definition lists gets no terms (the seed article gets none); a name in capitals before a capitalised
+word ("GNU Parallel is ...") is the known exception.
 """
 
 from __future__ import annotations
@@ -27,44 +31,71 @@ from dataclasses import replace
 
 from rag.types import Chunk
 
-_TERM = r"(-{1,2}[A-Za-z][\w-]*|[a-z][\w.-]*\w|[A-Z][A-Z0-9_]+)"
-LEADING_TERM = re.compile(_TERM + r"[ \t]+(?=[A-Z‘“\"][a-z ])")
-TERM_ALONE = re.compile(_TERM + r"(?:[ \t]*\([^()\n]*\))?")
+_OPTION = r"-{1,2}[A-Za-z][\w-]*"  # "-n", "--login"
+_WORD = r"[a-z][\w.-]*\w|[A-Z][A-Z0-9_]+"  # "pipefail", "editing-mode", "HISTSIZE"; not "The"
+# The term, an option's argument name ("-d delim"), then a capitalised word on the same or the next line.
+LEADING_TERM = re.compile(
+    rf"(?:(?P<option>{_OPTION})(?:[ \t]+[a-z][\w-]*)?|(?P<word>{_WORD}))(?:[ \t]+|[ \t]*\n[ \t]*)(?=[A-Z‘“][a-z ])"
+)
+TERM_ALONE = re.compile(rf"({_OPTION}|{_WORD})(?:[ \t]*\([^()\n]*\))?")
+OPENERS = "‘“\"'("  # a description may open with a quotation or a bracket
 NOT_TERMS = frozenset(
-    "a all also an and any are as at be both but by can each for from he her his how if in is it its may me "
-    "my no not of on only or other our see she so some such than that the their then there these they this "
-    "those to us was we were what when where which who why will with you".split()
+    "a all also an and any are as at be both but by can case do done each elif else esac fi for from he her "
+    "his how if in is it its may me my no none not of on only or other our see she so some such than that "
+    "the their then there these they this those to us was we were what when where which who why will with "
+    "you".split()
 )  # fmt: skip
 
 
 def leading_term(sentence: str) -> str | None:
     """The term a definition entry's first sentence opens with, or None."""
     m = LEADING_TERM.match(sentence)
-    return m.group(1) if m and m.group(1) not in NOT_TERMS else None
+    term = m and (m.group("option") or m.group("word"))
+    return term if term and term not in NOT_TERMS else None
 
 
 def term_alone(sentence: str) -> str | None:
-    """The term when the sentence is nothing else (optionally with bracketed arguments), or None."""
+    """The term when the sentence is nothing else, optionally with bracketed arguments
+    ("yank-last-arg (M-. or M-_)"), or None."""
     m = TERM_ALONE.fullmatch(sentence.strip())
     return m.group(1) if m and m.group(1) not in NOT_TERMS else None
 
 
-def with_terms(text: str, chunks: Sequence[Chunk]) -> list[Chunk]:
+def _synopsis(sentence: str, term: str) -> bool:
+    """Whether ``sentence`` is the usage line of ``term`` ("cd [-L|-P] [directory]" after "cd")."""
+    return sentence.startswith(term + " ") and not leading_term(sentence)
+
+
+def with_terms(chunks: Sequence[Chunk]) -> list[Chunk]:
     """``chunks`` (one document's, in text order) with ``term`` set on the sentences of each
     definition entry (see the module docstring)."""
     out: list[Chunk] = []
     term: str | None = None
-    pending: str | None = None  # a term alone on its paragraph: its entry is the next paragraph
+    pending: str | None = None  # a term alone on its line: its entry is the next paragraph
     paragraph: int | None = None
+    section: str | None = None
     for chunk in chunks:
+        if chunk.section != section:  # a heading ends any entry
+            section, term, pending = chunk.section, None, None
         if chunk.para_start != paragraph:
-            paragraph = chunk.para_start
-            continues = text[chunk.para_start : chunk.para_start + 1].islower() and not leading_term(chunk.text)
-            term, pending = (pending, None) if pending else (term if continues else None, None)
-            if (chunk.start, chunk.end) == (chunk.para_start, chunk.para_end) and term_alone(chunk.text):
-                pending, term = term_alone(chunk.text), None
+            paragraph, first = chunk.para_start, chunk.text[:1]
+            if pending and _synopsis(chunk.text, pending):
+                out.append(replace(chunk, term=pending))  # the usage line; the description follows
+                continue
+            if pending and (first.isupper() or first in OPENERS):
+                term = pending
+            elif not first.islower() or leading_term(chunk.text):
+                term = None  # continued only by a paragraph a page break cut off, in lower case
+            pending = None
+            alone = term_alone(chunk.text)
+            if alone and (chunk.start, chunk.end) == (chunk.para_start, chunk.para_end):
+                pending, term = alone, None
                 out.append(chunk)
                 continue
+        elif chunk.end == chunk.para_end and (alone := term_alone(chunk.text)):
+            pending, term = alone, None  # "downcase-word (M-l)" run on at the end of the entry before
+            out.append(chunk)
+            continue
         term = leading_term(chunk.text) or term
         out.append(replace(chunk, term=term) if term else chunk)
     return out

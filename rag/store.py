@@ -20,7 +20,7 @@ from bm25s.tokenization import Tokenizer
 
 from rag.chroma import open_client, open_collection, unavailable
 from rag.config import Settings
-from rag.entries import leading_term
+from rag.entries import with_terms
 from rag.errors import IndexError_
 from rag.headings import retrieval_text
 from rag.manifest import (
@@ -339,14 +339,16 @@ class Index:
 
 def _stale_headers(chunks: list[Chunk], manifest: Manifest) -> list[str]:
     """Documents whose stored vectors lack the header ``rag.headings`` now embeds: a heading (they have
-    sections) or a definition-list term (a sentence opens with one), from a version before either."""
+    sections) or a definition-list term (``rag.entries`` finds entries), from a version before either."""
     docs = manifest.documents
+    by_source: dict[str, list[Chunk]] = {}
+    for c in chunks:
+        by_source.setdefault(c.source, []).append(c)
     return sorted(
-        {
-            c.source
-            for c in chunks
-            if (c.section and not docs[c.source].headed) or (not docs[c.source].termed and leading_term(c.text))
-        }
+        source
+        for source, own in by_source.items()
+        if (not docs[source].headed and any(c.section for c in own))
+        or (not docs[source].termed and any(c.term for c in with_terms(sorted(own, key=lambda c: c.start))))
     )
 
 

@@ -54,8 +54,12 @@ def terms(text: str) -> dict[str, str | None]:
         ("OpenAI declared a Code Red.", None),
         ("the Prompt], page 104).", None),  # a function word is no term
         ("see Section 6.9 for the details.", None),
-        ("HISTSIZE is the variable to set.", None),
-        ("GNU GPL version 3 applies.", None),  # capitals before capitals: a name, not a term and its text  # the term must be followed by a new sentence
+        ("HISTSIZE is the variable to set.", None),  # the term must be followed by a new sentence
+        ("GNU GPL version 3 applies.", None),  # capitals before capitals: a name, not a term and its text
+        ("-d delim The first character of delim ends the line.", "-d"),  # an option with its argument
+        ("HISTSIZE\n        The number of commands to remember.", "HISTSIZE"),  # a man page's next line
+        ('plot "datafile" using 1:2', None),  # code, not an entry
+        ("fi The test-commands list is executed.", None),  # a shell keyword ending the example before
     ],
 )
 def test_a_leading_term_is_an_identifier_before_a_capitalised_word(sentence, term):
@@ -66,7 +70,7 @@ def test_a_term_alone_may_carry_its_arguments():
     assert term_alone("HISTTIMEFORMAT") == "HISTTIMEFORMAT"
     assert term_alone("yank-last-arg (M-. or M-_)") == "yank-last-arg"
     assert term_alone("Samples") is None and term_alone("the") is None
-    assert term_alone("wait [-fn] [jobspec]") is None
+    assert term_alone("wait [-fn] [jobspec]") is None  # a usage line (see below)
 
 
 def test_every_sentence_of_an_entry_carries_its_term_and_prose_none():
@@ -86,6 +90,44 @@ def test_a_new_entry_in_the_same_paragraph_takes_over():
     found = terms("pipefail If set, pipelines fail. This is off. posix Change the behavior to match the standard.")
     assert found["This is off."] == "pipefail"
     assert found["posix Change the behavior to match the standard."] == "posix"
+
+
+def test_a_term_alone_passes_to_its_description_through_its_usage_line():
+    found = terms(
+        "cd\n\ncd [-L|-P] [directory]\n\nChange the current working directory to directory. If directory is "
+        "not supplied, the value of HOME is used.\n\nexamples\n\nsee them below.\n\n1 Introduction . . . 1"
+    )
+    assert found["cd [-L|-P] [directory]"] == "cd"
+    assert found["Change the current working directory to directory."] == "cd"
+    assert found["If directory is not supplied, the value of HOME is used."] == "cd"
+    assert found["see them below."] is None  # a term alone gives its term only to a sentence that opens one
+    assert found["1 Introduction . . . 1"] is None
+
+
+def test_a_term_run_on_at_the_end_of_the_entry_before_starts_the_next():
+    found = terms(
+        "upcase-word (M-u)\n\nUppercase the current word. downcase-word (M-l)\n\nLowercase the current word.\n\n"
+        "HISTSIZE The number of commands. The default is 500. HISTTIMEFORMAT\n\nIf set, stamps are shown."
+    )
+    assert found["Uppercase the current word."] == "upcase-word"
+    assert found["downcase-word (M-l)"] is None
+    assert found["Lowercase the current word."] == "downcase-word"
+    assert found["The default is 500."] == "HISTSIZE"
+    assert found["If set, stamps are shown."] == "HISTTIMEFORMAT"
+
+
+def test_an_entry_opening_with_its_term_is_no_usage_line():
+    found = terms("times\n\ntimes Print out the times used.\n\nOther text follows here.")
+    assert found["times Print out the times used."] == "times"
+    assert found["Other text follows here."] is None  # the term alone's entry was the paragraph before
+
+
+def test_a_heading_ends_the_entry_before_it():
+    text = "xpg_echo If set, echo expands escapes.\n\nspecial builtins differ from the others."
+    layout = Layout(sections=((0, "4.3.2 The Shopt Builtin"), (text.index("special"), "4.4 Special Builtins")))
+    found = {c.text: c.term for c in chunk_text(text, "bash.pdf", "sha", layout=layout)}
+    assert found["xpg_echo If set, echo expands escapes."] == "xpg_echo"
+    assert found["special builtins differ from the others."] is None  # in lower case, but under a new heading
 
 
 def test_the_seed_article_has_no_definition_lists():

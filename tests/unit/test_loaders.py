@@ -70,6 +70,12 @@ def test_html_main_text_and_sections_of_the_debian_manual_without_navigation():
     assert "\n\n" in extracted.text and all("\n" not in p for p in extracted.text.split("\n\n"))
 
 
+def test_permalink_glyphs_are_not_text():
+    text = load(docs.manual_html()).text
+    assert "¶" not in text
+    assert "\n\nHISTSIZE\n\n" in text  # texinfo's <dt>HISTSIZE<a class="copiable-anchor" href="#...">¶</a>
+
+
 def test_hostile_html_keeps_content_drops_scripts_navigation_header_and_footer(tmp_path: Path):
     page = tmp_path / "valves.htm"
     page.write_text(docs.HOSTILE_HTML, encoding="utf-8")
