@@ -281,8 +281,8 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
             if all(per_clause):
                 chosen = [s[0] for s in per_clause]
         if not chosen:
-            if figures(claim) or names(claim) or polar:
-                dropped.append(claim)  # a specific claim, or a yes/no verdict, that no passage supports
+            if figures(claim) or names(claim) or (polar and content_words(claim)):
+                dropped.append(claim)  # a specific claim, or a verdict stating what, that no passage supports
             elif not about_sources:
                 out.append(Sentence(claim))  # a connecting sentence, shown uncited
             continue

@@ -206,9 +206,15 @@ def test_a_yes_to_a_yes_no_question_is_a_claim_to_check(setup):
     assert all(s.citations for s in g.sentences)
     # A verdict that names nothing is no connecting sentence either: unsupported, it is dropped too.
     question = "Can a restricted shell change directories?"
-    g = run("Yes, a restricted shell can change directories. OpenAI is valued at over $500 billion [2].", setup, question)
+    draft = "Yes, a restricted shell can change directories. OpenAI is valued at over $500 billion [2]."
+    g = run(draft, setup, question)
     assert g.dropped == ("Yes, a restricted shell can change directories.",)
     assert all(s.citations for s in g.sentences)
+    # A bare verdict states nothing of its own: the sentence after it carries the claim and the citation.
+    question = "Did Fidji Simo join OpenAI in May?"
+    for verdict in ("No.", "Yes, she did."):
+        g = run(f"{verdict} Fidji Simo joined OpenAI in May of this year [4].", setup, question)
+        assert g.dropped == () and [s.text for s in g.sentences][0] == verdict
 
 
 def test_choosing_one_option_of_an_either_or_question_is_a_claim_to_check(setup):
