@@ -20,6 +20,8 @@ from rag.store import Index
 from rag.types import Chunk, Passage
 
 RRF_K = 60
+WORD = re.compile(r"[^\W\d_][\w'-]*")  # a word: starts with a letter
+MIN_PASSAGE_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ def select_passages(
         if hit.chunk.id in seen:
             continue
         group = [c for c in index.neighbours(hit.chunk, window, window) if c.id not in seen]
+        if len(WORD.findall(" ".join(c.text for c in group))) < MIN_PASSAGE_WORDS:
+            continue  # a heading or a label alone ("Samples", "Syntax:"): it supports no claim
         cost = sum(approx_tokens(c.text) for c in group)
         if used + cost > token_budget:
             group = [hit.chunk]

@@ -4,7 +4,7 @@ from ingest.chunking import chunk_text
 from rag.retrieve import Hit, hybrid_search, passes_gate, rrf_fuse, select_passages
 from rag.store import DocEntry, Index, LexicalIndex, Manifest
 
-TEXT = "Alpha one. Alpha two. Alpha three.\nBeta one. Beta two.\nGamma alone.\n"
+TEXT = "Alpha one. Alpha two. Alpha three.\nBeta one. Beta two.\nGamma stands alone.\n"
 
 
 def make_index():
@@ -30,17 +30,30 @@ def test_neighbours_stay_in_the_paragraph():
     index, chunks = make_index()
     assert [c.text for c in index.neighbours(chunks[0], 1, 1)] == ["Alpha one.", "Alpha two."]
     assert [c.text for c in index.neighbours(chunks[3], 1, 1)] == ["Beta one.", "Beta two."]
-    assert [c.text for c in index.neighbours(chunks[5], 2, 2)] == ["Gamma alone."]
+    assert [c.text for c in index.neighbours(chunks[5], 2, 2)] == ["Gamma stands alone."]
 
 
 def test_select_passages_widens_merges_and_respects_budget():
     index, chunks = make_index()
     hits = [Hit(chunks[1], 1.0, 0.9, 1), Hit(chunks[2], 0.9, 0.8, 2), Hit(chunks[5], 0.8, 0.7, 3)]
     passages = select_passages(index, hits, max_passages=4, token_budget=100)
-    assert [p.text for p in passages] == ["Alpha one. Alpha two. Alpha three.", "Gamma alone."]
+    assert [p.text for p in passages] == ["Alpha one. Alpha two. Alpha three.", "Gamma stands alone."]
     assert [p.n for p in passages] == [1, 2]
     tight = select_passages(index, hits, max_passages=4, token_budget=4)
     assert [p.text for p in tight] == ["Alpha two."]
+
+
+def test_a_heading_or_label_alone_takes_no_passage():
+    # What a page's headings, labels and table heads become as chunks: no claim can rest on them, and
+    # each took one of the four passages (gnuplot's "Samples" page: 15 times over the suites' questions).
+    text = "Samples\n\n6.7 Arrays\n\nSyntax:\n\nPart | Torque\n\nBy default, sampling is set to 100 points.\n"
+    chunks = chunk_text(text, "d.html", "sha")
+    manifest = Manifest(embedding_model="fake", documents={"d.html": DocEntry(sha256="sha", chunks=len(chunks))})
+    index = Index(collection=None, manifest=manifest, chunks=chunks)
+    hits = [Hit(c, 1.0 - i / 10, 0.9, i) for i, c in enumerate(chunks)]
+    passages = select_passages(index, hits, max_passages=2, token_budget=100)
+    assert [p.text for p in passages] == ["By default, sampling is set to 100 points."]
+    assert [p.n for p in passages] == [1]
 
 
 def test_lexical_search_stems_and_ignores_unknown_words():
@@ -54,7 +67,7 @@ def test_paragraph_window_spans_neighbouring_paragraphs():
     index, chunks = make_index()
     assert [c.text for c in index.paragraph_window(chunks[3], extra=0)] == ["Beta one.", "Beta two."]
     window = [c.text for c in index.paragraph_window(chunks[3], extra=1)]
-    assert window == ["Alpha one.", "Alpha two.", "Alpha three.", "Beta one.", "Beta two.", "Gamma alone."]
+    assert window == ["Alpha one.", "Alpha two.", "Alpha three.", "Beta one.", "Beta two.", "Gamma stands alone."]
 
 
 def test_a_spelled_out_title_finds_the_abbreviation_the_document_uses():
