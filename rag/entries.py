@@ -16,11 +16,15 @@ M-_)", also at the end of the entry before), whose entry is the next paragraph w
 sentence (its usage line, "cd [-L|-P] [directory]", comes between). It runs to the end of its
 paragraph, and on into the next paragraphs that open in lower case (the description cut by a page
 break) unless they start an entry of their own; a heading ends it. A term is a word in lower case, a
-word in capitals ("HISTSIZE", not "The"), or an option ("-n", "--login"); function words ("the",
-"see") and the shell's closing keywords ("fi", "esac", "done") are not terms. Prose never opens a
-sentence in lower case or with a capitalised word after a word in capitals, so a document without
-definition lists gets no terms (the seed article gets none); a name in capitals before a capitalised
-word ("GNU Parallel is ...") is the known exception.
+word in capitals ("HISTSIZE", not "The" or "eBay"), or an option ("-n", "--login"); function words
+("the", "see") and the shell's closing keywords ("fi", "esac", "done") are not terms, nor a word the
+sentence splitter cut off code ("${TEXTDOMAIN}.mo"). Terms alone one after another are a list of
+words ("curl", "git"), not a term and its entry. Prose rarely opens a sentence in lower case or with
+a capitalised word after a word in capitals, and a document needs ``MIN_TERMS`` distinct terms to
+have a definition list at all, so prose gets none (the seed article none; "CEO Sam Altman said ...
+US President ..." none). A name in capitals before a capitalised word ("GNU Parallel is ...") in a
+manual is the known false positive, and so is a heading in capitals in plain text ("INTRODUCTION"),
+where the term does a heading's work.
 """
 
 from __future__ import annotations
@@ -32,13 +36,14 @@ from dataclasses import replace
 from rag.types import Chunk
 
 _OPTION = r"-{1,2}[A-Za-z][\w-]*"  # "-n", "--login"
-_WORD = r"[a-z][\w.-]*\w|[A-Z][A-Z0-9_]+"  # "pipefail", "editing-mode", "HISTSIZE"; not "The"
+_WORD = r"[a-z][a-z0-9_.-]*[a-z0-9_]|[A-Z][A-Z0-9_]+"  # "pipefail", "editing-mode", "HISTSIZE"; not "The", "eBay"
 # The term, an option's argument name ("-d delim"), then a capitalised word on the same or the next line.
 LEADING_TERM = re.compile(
     rf"(?:(?P<option>{_OPTION})(?:[ \t]+[a-z][\w-]*)?|(?P<word>{_WORD}))(?:[ \t]+|[ \t]*\n[ \t]*)(?=[A-Z‘“][a-z ])"
 )
 TERM_ALONE = re.compile(rf"({_OPTION}|{_WORD})(?:[ \t]*\([^()\n]*\))?")
 OPENERS = "‘“\"'("  # a description may open with a quotation or a bracket
+MIN_TERMS = 3  # a document with fewer distinct terms has no definition list ("CEO Sam Altman said ...")
 NOT_TERMS = frozenset(
     "a all also an and any are as at be both but by can case do done each elif else esac fi for from he her "
     "his how if in is it its may me my no none not of on only or other our see she so some such than that "
@@ -66,14 +71,17 @@ def _synopsis(sentence: str, term: str) -> bool:
     return sentence.startswith(term + " ") and not leading_term(sentence)
 
 
-def with_terms(chunks: Sequence[Chunk]) -> list[Chunk]:
+def with_terms(chunks: Sequence[Chunk], min_terms: int = MIN_TERMS) -> list[Chunk]:
     """``chunks`` (one document's, in text order) with ``term`` set on the sentences of each
-    definition entry (see the module docstring)."""
+    definition entry (see the module docstring); none where fewer than ``min_terms`` distinct terms
+    are found."""
     out: list[Chunk] = []
     term: str | None = None
     pending: str | None = None  # a term alone on its line: its entry is the next paragraph
+    listing = False  # terms alone one after another are a list of words, not a term and its entry
     paragraph: int | None = None
     section: str | None = None
+    end = -1
     for chunk in chunks:
         if chunk.section != section:  # a heading ends any entry
             section, term, pending = chunk.section, None, None
@@ -81,21 +89,28 @@ def with_terms(chunks: Sequence[Chunk]) -> list[Chunk]:
             paragraph, first = chunk.para_start, chunk.text[:1]
             if pending and _synopsis(chunk.text, pending):
                 out.append(replace(chunk, term=pending))  # the usage line; the description follows
+                end = chunk.end
                 continue
             if pending and (first.isupper() or first in OPENERS):
                 term = pending
-            elif not first.islower() or leading_term(chunk.text):
+            elif not first.islower():
                 term = None  # continued only by a paragraph a page break cut off, in lower case
-            pending = None
             alone = term_alone(chunk.text)
             if alone and (chunk.start, chunk.end) == (chunk.para_start, chunk.para_end):
-                pending, term = alone, None
-                out.append(chunk)
+                listing = listing or pending is not None
+                pending, term = (None if listing else alone), None
+                out.append(replace(chunk, term=None))
+                end = chunk.end
                 continue
-        elif chunk.end == chunk.para_end and (alone := term_alone(chunk.text)):
+            pending, listing = None, False
+        elif chunk.end == chunk.para_end and chunk.start > end and (alone := term_alone(chunk.text)):
             pending, term = alone, None  # "downcase-word (M-l)" run on at the end of the entry before
-            out.append(chunk)
+            out.append(replace(chunk, term=None))
+            end = chunk.end
             continue
         term = leading_term(chunk.text) or term
-        out.append(replace(chunk, term=term) if term else chunk)
+        out.append(replace(chunk, term=term))
+        end = chunk.end
+    if len({c.term for c in out if c.term}) < min_terms:
+        return [replace(c, term=None) for c in out]
     return out

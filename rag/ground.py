@@ -53,6 +53,10 @@ QUANTITY_QUESTION = re.compile(r"\b(how (much|many|large|big|long)|what (percent
 # Words an answer uses to talk about the sources rather than to state a fact (stemmed).
 META_WORDS = frozenset({"document", "passag", "sourc", "answer", "question", "contain", "articl", "text"})
 SOURCE_WORDS = frozenset({"document", "passag", "sourc", "articl"})  # words that name the sources (stemmed)
+# What a verdict may add to its yes or no without stating anything ("No, that is incorrect.", "Yes, indeed.")
+VERDICT_WORDS = frozenset(
+    content_words("correct incorrect true untrue false right wrong exactly indeed never quite definitely certainly")
+)
 MIN_SIMILARITY = 0.55
 MIN_OVERLAP = 0.5
 MIN_ADDED = 2  # content words a claim must add to the question for them alone to be its overlap
@@ -281,7 +285,7 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
             if all(per_clause):
                 chosen = [s[0] for s in per_clause]
         if not chosen:
-            if figures(claim) or names(claim) or (polar and content_words(claim)):
+            if figures(claim) or names(claim) or (polar and content_words(claim) - VERDICT_WORDS):
                 dropped.append(claim)  # a specific claim, or a verdict stating what, that no passage supports
             elif not about_sources:
                 out.append(Sentence(claim))  # a connecting sentence, shown uncited

@@ -78,6 +78,16 @@ def approx_tokens(text: str) -> int:
     return len(re.findall(r"\w+|[^\w\s]", text)) + 1
 
 
+def bare(group: list[Chunk]) -> bool:
+    """A heading, label or table head alone: fewer than ``MIN_PASSAGE_WORDS`` words and no figure
+    ("Seal | 12 months" is a fact), or its section's own heading ("6.7 Arrays")."""
+    text = " ".join(c.text for c in group)
+    if len(WORD.findall(text)) >= MIN_PASSAGE_WORDS:
+        return False
+    heading = len(group) == 1 and (group[0].section or "").endswith(group[0].text.strip())
+    return heading or not any(ch.isdigit() for ch in text)
+
+
 def select_passages(
     index: Index, hits: list[Hit], max_passages: int, token_budget: int, window: int = 1
 ) -> list[Passage]:
@@ -96,7 +106,7 @@ def select_passages(
         if hit.chunk.id in seen:
             continue
         group = [c for c in index.neighbours(hit.chunk, window, window) if c.id not in seen]
-        if len(WORD.findall(" ".join(c.text for c in group))) < MIN_PASSAGE_WORDS:
+        if bare(group):
             continue  # a heading or a label alone ("Samples", "Syntax:"): it supports no claim
         cost = sum(approx_tokens(c.text) for c in group)
         if used + cost > token_budget:

@@ -10,10 +10,10 @@ import pytest
 from ingest.chunking import chunk_text
 from ingest.pipeline import ingest
 from rag.config import load_settings
-from rag.entries import leading_term, term_alone
+from rag.entries import leading_term, term_alone, with_terms
 from rag.headings import retrieval_text
-from rag.manifest import manifest_path
-from rag.store import Index, LexicalIndex
+from rag.manifest import DocEntry, Manifest, manifest_path
+from rag.store import Index, LexicalIndex, _stale_headers
 from rag.types import Chunk, Layout
 from tests.unit.helpers import BowEmbeddings
 
@@ -37,14 +37,16 @@ Every variable above can be unset. The shell then behaves as described.
 """
 
 
-def terms(text: str) -> dict[str, str | None]:
-    return {c.text: c.term for c in chunk_text(text, "bash.pdf", "sha")}
+def terms(text: str, layout: Layout | None = None) -> dict[str, str | None]:
+    """Each sentence's term, read with no minimum of distinct terms (that rule has its own test)."""
+    return {c.text: c.term for c in with_terms(chunk_text(text, "bash.pdf", "sha", layout=layout), min_terms=1)}
 
 
 @pytest.mark.parametrize(
     ("sentence", "term"),
     [
         ("HISTSIZE The maximum number of commands to remember.", "HISTSIZE"),
+        ("HISTCONTROL A colon-separated list of values.", "HISTCONTROL"),  # a one-letter word opens it
         ("pipefail If set, the return value of a pipeline is the last command's.", "pipefail"),
         ("editing-mode The editing-mode variable controls which key bindings are used.", "editing-mode"),
         ("-n Do not read the startup files.", "-n"),
@@ -60,6 +62,7 @@ def terms(text: str) -> dict[str, str | None]:
         ("HISTSIZE\n        The number of commands to remember.", "HISTSIZE"),  # a man page's next line
         ('plot "datafile" using 1:2', None),  # code, not an entry
         ("fi The test-commands list is executed.", None),  # a shell keyword ending the example before
+        ("eBay Inc. reported its results.", None),  # a brand written in lower case first
     ],
 )
 def test_a_leading_term_is_an_identifier_before_a_capitalised_word(sentence, term):
@@ -114,6 +117,9 @@ def test_a_term_run_on_at_the_end_of_the_entry_before_starts_the_next():
     assert found["Lowercase the current word."] == "downcase-word"
     assert found["The default is 500."] == "HISTSIZE"
     assert found["If set, stamps are shown."] == "HISTTIMEFORMAT"
+    # The run-on term ends the entry before it, even where no description follows.
+    found = terms("HISTSIZE The number of commands. The default is 500. HISTTIMEFORMAT\n\nand so on, in lower case.")
+    assert found["and so on, in lower case."] is None
 
 
 def test_an_entry_opening_with_its_term_is_no_usage_line():
@@ -125,9 +131,37 @@ def test_an_entry_opening_with_its_term_is_no_usage_line():
 def test_a_heading_ends_the_entry_before_it():
     text = "xpg_echo If set, echo expands escapes.\n\nspecial builtins differ from the others."
     layout = Layout(sections=((0, "4.3.2 The Shopt Builtin"), (text.index("special"), "4.4 Special Builtins")))
-    found = {c.text: c.term for c in chunk_text(text, "bash.pdf", "sha", layout=layout)}
+    found = terms(text, layout)
     assert found["xpg_echo If set, echo expands escapes."] == "xpg_echo"
     assert found["special builtins differ from the others."] is None  # in lower case, but under a new heading
+    text = "HISTTIMEFORMAT\n\nShell parameters are named."  # the term alone ends its section
+    found = terms(text, Layout(sections=((0, "5.2 Bash Variables"), (text.index("Shell"), "3.4 Shell Parameters"))))
+    assert found["Shell parameters are named."] is None
+
+
+def test_a_description_may_open_with_a_quotation():
+    description = "‘Before each prompt’, its value is run."
+    assert terms(f"PROMPT_COMMAND\n\n{description}")[description] == "PROMPT_COMMAND"
+
+
+def test_words_alone_one_after_another_are_a_list():
+    found = terms("curl\n\ngit\n\nBoth are in Debian.\n\nwget\n\nIt fetches files.")
+    assert found["Both are in Debian."] is None
+    assert found["It fetches files."] == "wget"  # after the list, a term alone and its entry again
+
+
+def test_a_word_cut_off_by_the_sentence_splitter_is_no_term():
+    # "${TEXTDOMAIN}.mo" splits after the dot: the "mo" touching it is code, not a term run on.
+    found = terms("Files go to /usr/share/locale/${TEXTDOMAIN}.mo\n\nWhen all of this is done, files are installed.")
+    assert found["When all of this is done, files are installed."] is None
+
+
+def test_a_document_needs_three_terms_to_have_a_definition_list():
+    news = "CEO Sam Altman spoke on Monday. He was brief.\n\nUS President Joe Biden replied. He was briefer."
+    assert not any(c.term for c in chunk_text(news, "news.txt", "sha"))
+    assert terms(news)["He was brief."] == "CEO"  # what the minimum prevents
+    found = {c.term for c in chunk_text(VARIABLES, "vars.txt", "sha")}
+    assert found == {None, "HISTSIZE", "HISTTIMEFORMAT", "pipefail"}
 
 
 def test_the_seed_article_has_no_definition_lists():
@@ -184,6 +218,20 @@ def test_ingest_embeds_and_stores_the_term_and_names_an_index_from_before(projec
         Index.load(settings)
     assert "1 document(s) were embedded without their section headings or definition-list terms" in caplog.text
     assert "variables.txt" in caplog.text and "openai-code-red" not in caplog.text  # prose needs no terms
+    for stored in (settings.data_path / "texts").glob("*.txt"):
+        stored.unlink()  # ingest restores the texts and reuses the stored chunks: their vectors stay as they were
+    assert ingest(settings, BowEmbeddings(), progress=False).chunks_embedded == 0
+    assert not any(entry["termed"] for entry in json.loads(path.read_text())["documents"].values())
+
+
+def test_a_stale_index_is_named_whatever_order_the_store_returns_its_chunks_in():
+    # Terms alone on their lines, as bash.html has them: read out of order, no term meets its entry.
+    text = "HISTSIZE\n\nThe commands kept.\n\nHISTFILE\n\nThe file they go to.\n\nHISTCONTROL\n\nWhat to keep."
+    chunks = chunk_text(text, "vars.txt", "sha")
+    manifest = Manifest(embedding_model="fake", documents={"vars.txt": DocEntry(sha256="sha", chunks=len(chunks))})
+    assert _stale_headers(list(reversed(chunks)), manifest) == ["vars.txt"]
+    manifest.documents["vars.txt"].termed = True
+    assert _stale_headers(list(reversed(chunks)), manifest) == []
 
 
 def test_a_chunk_without_a_term_round_trips_as_none():

@@ -212,7 +212,7 @@ def test_a_yes_to_a_yes_no_question_is_a_claim_to_check(setup):
     assert all(s.citations for s in g.sentences)
     # A bare verdict states nothing of its own: the sentence after it carries the claim and the citation.
     question = "Did Fidji Simo join OpenAI in May?"
-    for verdict in ("No.", "Yes, she did."):
+    for verdict in ("No.", "Yes, she did.", "No, that is incorrect.", "Yes, indeed."):
         g = run(f"{verdict} Fidji Simo joined OpenAI in May of this year [4].", setup, question)
         assert g.dropped == () and [s.text for s in g.sentences][0] == verdict
 

@@ -76,6 +76,17 @@ def test_permalink_glyphs_are_not_text():
     assert "\n\nHISTSIZE\n\n" in text  # texinfo's <dt>HISTSIZE<a class="copiable-anchor" href="#...">¶</a>
 
 
+def test_a_sphinx_headerlink_is_not_part_of_its_heading(tmp_path: Path):
+    page = tmp_path / "install.html"
+    page.write_text(
+        '<html><body><main><h1>Installation<a class="headerlink" href="#installation">¶</a></h1>'
+        '<p>Run the installer. The mark <a href="marks.html">¶</a> ends a paragraph.</p></main></body></html>'
+    )
+    extracted = load(page)
+    assert extracted.layout.section_at(extracted.text.index("Run")) == "Installation"
+    assert "The mark ¶ ends a paragraph." in extracted.text  # a link elsewhere is text
+
+
 def test_hostile_html_keeps_content_drops_scripts_navigation_header_and_footer(tmp_path: Path):
     page = tmp_path / "valves.htm"
     page.write_text(docs.HOSTILE_HTML, encoding="utf-8")

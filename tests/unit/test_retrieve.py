@@ -3,6 +3,7 @@ import pytest
 from ingest.chunking import chunk_text
 from rag.retrieve import Hit, hybrid_search, passes_gate, rrf_fuse, select_passages
 from rag.store import DocEntry, Index, LexicalIndex, Manifest
+from rag.types import Layout
 
 TEXT = "Alpha one. Alpha two. Alpha three.\nBeta one. Beta two.\nGamma stands alone.\n"
 
@@ -46,14 +47,16 @@ def test_select_passages_widens_merges_and_respects_budget():
 def test_a_heading_or_label_alone_takes_no_passage():
     # What a page's headings, labels and table heads become as chunks: no claim can rest on them, and
     # each took one of the four passages (gnuplot's "Samples" page: 15 times over the suites' questions).
-    text = "Samples\n\n6.7 Arrays\n\nSyntax:\n\nPart | Torque\n\nBy default, sampling is set to 100 points.\n"
-    chunks = chunk_text(text, "d.html", "sha")
+    text = "Samples\n\n6.7 Arrays\n\nSyntax:\n\nPart | Torque\n\nBy default, sampling is set to 100 points.\n\n"
+    text += "Seal | 12 months\n"  # a table row with a figure is a fact
+    layout = Layout(sections=((0, "Samples"), (text.index("6.7"), "6 Bash Features > 6.7 Arrays")))
+    chunks = chunk_text(text, "d.html", "sha", layout=layout)
     manifest = Manifest(embedding_model="fake", documents={"d.html": DocEntry(sha256="sha", chunks=len(chunks))})
     index = Index(collection=None, manifest=manifest, chunks=chunks)
     hits = [Hit(c, 1.0 - i / 10, 0.9, i) for i, c in enumerate(chunks)]
-    passages = select_passages(index, hits, max_passages=2, token_budget=100)
-    assert [p.text for p in passages] == ["By default, sampling is set to 100 points."]
-    assert [p.n for p in passages] == [1]
+    passages = select_passages(index, hits, max_passages=3, token_budget=100)
+    assert [p.text for p in passages] == ["By default, sampling is set to 100 points.", "Seal | 12 months"]
+    assert [p.n for p in passages] == [1, 2]
 
 
 def test_lexical_search_stems_and_ignores_unknown_words():
