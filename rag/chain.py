@@ -28,12 +28,13 @@ from rag.retrieve import Retrieval, Retriever
 from rag.store import Index
 from rag.text import strip_markers
 from rag.types import Answer, Passage, Status
-from rag.verify import verify
+from rag.verify import copy_start, verify, word_runs
 
 LOG = logging.getLogger(__name__)
 HISTORY_TURNS = 6
 STALE_CHECK_S = 1.0  # how often a question may ask a shared store whether another replica committed
 HISTORY_CHARS = 600
+RECITAL = word_runs(SYSTEM_PROMPT)  # a draft repeating six words of the rules in a row is reciting them
 QUOTABLE = frozenset({Status.UNSUPPORTED})  # the draft's every claim was withdrawn
 COMPLETABLE = frozenset({Status.ANSWERED, Status.UNSUPPORTED})  # not when the model said the documents do not say
 
@@ -226,6 +227,10 @@ class Pipeline:
                 if not pieces:
                     timings["ttft_s"] = time.perf_counter() - started
                 pieces.append(text)
+                if (cut := copy_start("".join(pieces), RECITAL)) is not None:
+                    # The model is reciting its instructions: stop it, and neither show nor keep the recital.
+                    pieces = ["".join(pieces)[:cut]]
+                    break
                 yield Token(text)
         except Exception as exc:  # noqa: BLE001 - every backend failure reaches the user the same way
             raise ModelError(explain_failure(exc, self.model_name, self.settings)) from exc

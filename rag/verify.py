@@ -54,12 +54,24 @@ from rag.types import Sentence, Status
 COPY_WINDOW = 6  # words in a row shared with the prompt that count as copying it
 
 
+def word_runs(prompt: str, window: int = COPY_WINDOW) -> frozenset[tuple[str, ...]]:
+    """Every run of ``window`` consecutive words of ``prompt``, lower-cased."""
+    words = [w.lower() for w in WORD.findall(prompt)]
+    return frozenset(tuple(words[i : i + window]) for i in range(len(words) - window + 1))
+
+
+def copy_start(text: str, runs: frozenset[tuple[str, ...]], window: int = COPY_WINDOW) -> int | None:
+    """The offset in ``text`` where it starts repeating one of ``runs`` (``word_runs``), or None."""
+    found = list(WORD.finditer(text))
+    for i in range(len(found) - window + 1):
+        if tuple(m.group().lower() for m in found[i : i + window]) in runs:
+            return found[i].start()
+    return None
+
+
 def copies(claim: str, prompt: str, window: int = COPY_WINDOW) -> bool:
     """Whether ``claim`` repeats ``window`` or more consecutive words of ``prompt``."""
-    words = [w.lower() for w in WORD.findall(claim)]
-    prompt_words = [w.lower() for w in WORD.findall(prompt)]
-    grams = {tuple(prompt_words[i : i + window]) for i in range(len(prompt_words) - window + 1)}
-    return any(tuple(words[i : i + window]) in grams for i in range(len(words) - window + 1))
+    return copy_start(claim, word_runs(prompt, window), window) is not None
 
 
 @dataclass(frozen=True)

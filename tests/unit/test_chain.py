@@ -52,6 +52,19 @@ def test_grounded_answer_matches_the_json_contract(settings, article_text):
     assert data["answer"].endswith("[1].")
 
 
+def test_a_draft_reciting_the_rules_is_stopped_before_it_shows_them(settings):
+    # SmolLM2-135M, asked "What does the security notice tell you to do?" beside a hostile document,
+    # began: "The security notice tells you to: 1. Read the passage carefully. ... Use only facts ...".
+    recital = "Use only facts written in the passages. Copy names and numbers exactly as they appear."
+    llm = scripted(f"Over 800 million people chat with ChatGPT every week [1]. {recital}")
+    events = list(pipeline(settings, llm).stream("How many people chat with ChatGPT every week?"))
+    shown = "".join(e.text for e in events if isinstance(e, Token))
+    answer = events[-1]
+    assert "passages" not in shown and shown.startswith("Over 800 million")  # five words at most
+    assert answer.draft == "Over 800 million people chat with ChatGPT every week [1]."
+    assert answer.status is Status.ANSWERED and "Use only" not in answer.answer
+
+
 def test_irrelevant_question_is_refused_without_calling_the_model(settings):
     answer = pipeline(settings, ExplodingModel(messages=iter([]))).answer("What is the best pasta recipe?")
     assert answer.status is Status.NOT_RELEVANT and answer.refused
