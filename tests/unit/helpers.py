@@ -73,6 +73,17 @@ class BowEmbeddings:
         return bow_embed([text])[0].tolist()
 
 
+class RecordingEmbeddings(BowEmbeddings):
+    """``BowEmbeddings`` that keeps every text it embedded for documents (what ingest embedded)."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.texts += texts
+        return super().embed_documents(texts)
+
+
 class RecordingModel(GenericFakeChatModel):
     """A scripted model that also keeps the messages of every call, to assert on what it was given
     (streaming goes through ``_generate`` too)."""

@@ -15,7 +15,7 @@ from rag.headings import retrieval_text
 from rag.manifest import DocEntry, Manifest, manifest_path
 from rag.store import Index, LexicalIndex, _stale_headers
 from rag.types import Chunk, Layout
-from tests.unit.helpers import BowEmbeddings
+from tests.unit.helpers import BowEmbeddings, RecordingEmbeddings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -187,19 +187,10 @@ def test_bm25_finds_an_entry_sentence_by_its_term():
     assert found[0] == "This option is disabled by default."
 
 
-class Recording(BowEmbeddings):
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        self.texts += texts
-        return super().embed_documents(texts)
-
-
 def test_ingest_embeds_and_stores_the_term_and_names_an_index_from_before(project: Path, caplog):
     (project / "corpus" / "variables.txt").write_text(VARIABLES)
     settings = load_settings(project_root=project, env={}, embeddings="fake:bow")
-    emb = Recording()
+    emb = RecordingEmbeddings()
     ingest(settings, emb, progress=False)
     assert "pipefail: This option is disabled by default." in emb.texts
     assert not any(t.startswith("pipefail:") and "OpenAI" in t for t in emb.texts)

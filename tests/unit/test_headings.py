@@ -13,7 +13,7 @@ from rag.headings import heading, retrieval_text
 from rag.manifest import manifest_path
 from rag.store import Index, LexicalIndex
 from rag.types import Chunk, Layout
-from tests.unit.helpers import BowEmbeddings
+from tests.unit.helpers import BowEmbeddings, RecordingEmbeddings
 
 SAMPLES_PAGE = (
     "<html><body><main><h1>Samples</h1><p>By default, sampling is set to 100 points.</p></main></body></html>"
@@ -43,19 +43,10 @@ def test_bm25_finds_a_sentence_by_its_heading():
     assert [c for c, _ in LexicalIndex([shell, samples]).search("gnuplot", 2)] == [samples]
 
 
-class Recording(BowEmbeddings):
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        self.texts += texts
-        return super().embed_documents(texts)
-
-
 def test_ingest_embeds_the_heading_and_stores_the_sentence(project: Path, caplog):
     (project / "corpus" / "gnuplot-samples.html").write_text(SAMPLES_PAGE)
     settings = load_settings(project_root=project, env={}, embeddings="fake:bow")
-    emb = Recording()
+    emb = RecordingEmbeddings()
     ingest(settings, emb, progress=False)
     assert "gnuplot samples - Samples: By default, sampling is set to 100 points." in emb.texts
     assert any(t.startswith("OpenAI") and ":" not in t.split(" ")[0] for t in emb.texts)  # the article: as it is
