@@ -94,7 +94,8 @@ def select_passages(
     """Widen the best hits with neighbouring sentences and number them, within a token budget.
 
     Hits whose sentence is already inside a chosen passage are merged into it, so the model never
-    sees the same sentence twice.
+    sees the same sentence twice. A heading or label alone (``bare``) takes no slot: no claim can
+    rest on it, and its words are in the headers of the sentences under it (``rag.headings``).
     """
     chosen: list[list[Chunk]] = []
     cosines: list[float] = []
