@@ -285,6 +285,28 @@ def alternatives(question: str) -> tuple[set[str], set[str]]:
     return first - second, second - first
 
 
+# A question that compares its options ("Did OpenAI or Anthropic raise more?") needs both named.
+COMPARES = re.compile(
+    r"\b(?:more|less|fewer|most|least|first|last|ahead|behind|earlier|later|better|best|worse|worst|bigger|"
+    r"biggest|larger|largest|higher|highest|lower|lowest|greater|greatest|smaller|smallest|faster|fastest|"
+    r"slower|slowest|cheaper|cheapest|older|oldest|newer|newest|younger|youngest|stronger|strongest|"
+    r"weaker|weakest|longer|longest|shorter|shortest|\w+er than)\b",
+    re.IGNORECASE,
+)
+
+
+def option_names(question: str, names: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The two names of ``names`` that are the options of an either/or question ("a background at Google
+    or at Meta?" → Google, Meta): an answer names the one it chooses, not both. Empty unless each
+    option is one name, and empty for a question that compares them ("which raised more?")."""
+    if COMPARES.search(question):
+        return []
+    first, second = alternatives(question)
+    ones = [n for n in names if option_words(" ".join(n)) & first]
+    twos = [n for n in names if option_words(" ".join(n)) & second]
+    return ones + twos if len(ones) == len(twos) == 1 and ones != twos else []
+
+
 def answers_polar(claim: str, question: str) -> bool:
     """Whether ``claim`` answers a yes/no or either/or question in the question's own words: it opens
     with yes or no ("Yes, Fidji Simo was Instacart's chief executive"), or it keeps one option and not

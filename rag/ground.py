@@ -109,7 +109,7 @@ def names_stand(claim: str, question: str, cited: str, lead: str) -> str | None:
     with "She"/"He" speaks of the person the question names (``speaking_of``)."""
     claim = speaking_of(claim, question)
     claim_names = names(claim)
-    if names_supported(claim_names, cited.lower()):
+    if names_supported(claim_names, cited):
         return cited
     claim_words = name_words(claim)
     if any(not set(run) <= claim_words for run in names(PARTICIPLE_OPENER.sub("", cited))):
@@ -117,7 +117,7 @@ def names_stand(claim: str, question: str, cited: str, lead: str) -> str | None:
     asked = name_words(question)
     own = [run for run in claim_names if not set(run) <= asked]
     repeated = [run for run in claim_names if set(run) <= asked]
-    return lead if names_supported(own, cited.lower()) and names_supported(repeated, lead.lower()) else None
+    return lead if names_supported(own, cited) and names_supported(repeated, lead) else None
 
 
 def cited_text(chunk: Chunk, evidence: Evidence) -> str:
@@ -191,7 +191,7 @@ def _support(
     if missing and derive:
         missing = _underived(missing, passage)
     claim_names = names(claim)
-    para_text = " ".join({evidence.paragraph(c) for c in passage.chunks}).lower()
+    para_text = " ".join({evidence.paragraph(c) for c in passage.chunks})
     scored = []
     for chunk in passage.chunks:
         sim = float(claim_vec @ evidence.vector(chunk))

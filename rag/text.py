@@ -15,6 +15,7 @@ from functools import lru_cache
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from rag.places import same_place_named
 from rag.segment import sentence_spans
 
 # -- words ------------------------------------------------------------------------------------
@@ -201,9 +202,10 @@ def speaking_of(claim: str, question: str) -> str:
 
 
 def names_supported(claim_names: list[tuple[str, ...]], text: str) -> bool:
-    """Every name is a word of ``text``, or has the same stem as one ("Europeans" → "European"); a
-    multi-word name needs one of its words ("Sam Altman" → "Altman"). Whole words only: a truncated
-    "Tur" is not "Turley"."""
+    """Every name is a word of ``text``, or has the same stem as one ("Europeans" → "European"), or
+    is a place ``text`` names otherwise ("Americans" → "the US", ``rag.places``; pass ``text`` as
+    written: "US" is the country, "us" a pronoun); a multi-word name needs one of its words ("Sam
+    Altman" → "Altman"). Whole words only: a truncated "Tur" is not "Turley"."""
     low = text.lower()
     words = set(re.findall(r"[a-z0-9][a-z0-9'’.-]*[a-z0-9]|[a-z0-9]", low))
     words |= set(re.findall(r"[a-z0-9][a-z0-9'’-]*", low))
@@ -212,7 +214,10 @@ def names_supported(claim_names: list[tuple[str, ...]], text: str) -> bool:
     if not missing:
         return True
     stems = {stem(w) for w in words if w.isalpha()}  # only when some name is not there word for word
-    return all(any(part.isalpha() and stem(part) in stems for part in name) for name in missing)
+    return all(
+        any(part.isalpha() and stem(part) in stems for part in name) or same_place_named(name, text)
+        for name in missing
+    )
 
 
 def key_terms(text: str) -> list[str]:

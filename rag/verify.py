@@ -20,7 +20,9 @@ Cheap lexical checks settle the clear cases, in order:
 4. what the answer's sentences cite, together, must name the question's own subject and speak of the
    period it asks about ("every month" is not answered by a figure for "every week"); a source the
    question attributes the fact to ("according to Apptopia, ...") is not its subject: it must be named
-   around the cited sentences (its paragraph), where articles put attributions.
+   around the cited sentences (its paragraph), where articles put attributions. A country may be
+   named by any of its names (``rag.places``); of the two names an either/or question offers, the
+   answer must name the one it chose, and its cited text that one.
 A claim that passes and is not a restatement of its source in the source's own words goes to ``judge``
 (the chat model asked whether the source states this answer to the question, ``rag.judge``; a claim it
 keeps unsure is withdrawn when its own short answer from the source names something else,
@@ -35,7 +37,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from rag.agree import Agreement
-from rag.asks import attributed, covers_periods, gives_kind, periods, question_kind, question_names
+from rag.asks import (
+    attributed,
+    covers_periods,
+    gives_kind,
+    option_names,
+    periods,
+    question_kind,
+    question_names,
+)
 from rag.binding import misbound
 from rag.direction import reverses
 from rag.ground import Evidence, Grounded, cited_text, names_stand
@@ -200,14 +210,20 @@ def verify(
 def _unanswered(question: str, kept: list[Check], grounded: Grounded, evidence: Evidence) -> str | None:
     """Why no sentence of ``kept`` answers ``question`` (None when one does): one must give the kind
     asked for, and what they cite, together with the sentences just before (where an article sets the
-    scene: "In 2022, ..." then "At the end of the year, ..."), must name the question's subject and its
-    periods, and the source it attributes the fact to around them."""
+    scene: "In 2022, ..." then "At the end of the year, ..."), must name the question's subject (of
+    the names an either/or question offers to choose from, one) and its periods, and the source it
+    attributes the fact to around them."""
     kind, sources = question_kind(question), attributed(question)
-    together = " ".join(evidence.lead(grounded.chunk(n)) for c in kept for n in c.sentence.citations)
-    around = " ".join(evidence.paragraph(grounded.chunk(n)) for c in kept for n in c.sentence.citations)
+    cited = [grounded.chunk(n) for c in kept for n in c.sentence.citations]
+    together = " ".join(evidence.lead(chunk) for chunk in cited)
+    around = " ".join(evidence.paragraph(chunk) for chunk in cited)
     subject = [n for n in question_names(question, around) if n not in sources]
     answering = [c for c in kept if gives_kind(c.sentence.text, kind, question)]
-    on_subject = names_supported(subject, together.lower()) and names_supported(sources, around.lower())
+    offered = option_names(question, subject)  # "at Google or at Meta?": the one the answer chose is enough
+    claims = " ".join(c.sentence.text for c in answering)
+    chosen = not offered or any(names_supported([n], claims) and names_supported([n], together) for n in offered)
+    asked = [n for n in subject if n not in offered]
+    on_subject = names_supported(asked, together) and chosen and names_supported(sources, around)
     if answering and on_subject and covers_periods(question, together):
         return None
     about = " ".join(" ".join(n) for n in subject) or "it"

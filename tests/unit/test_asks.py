@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.asks import alternatives, answers_polar, covers_periods
+from rag.asks import alternatives, answers_polar, covers_periods, option_names, question_names
 
 
 @pytest.mark.parametrize(
@@ -76,3 +76,21 @@ def test_one_option_of_an_either_or_question_covers_its_periods():
     # a period outside the options is still required
     assert not covers_periods("Every month, did it gain users next week or next year?", "Next week it grew.")
     assert not covers_periods("How many users every month?", "800 million every week")
+
+
+@pytest.mark.parametrize(
+    ("question", "offered"),
+    [
+        ("Did Fidji Simo come to OpenAI from Google or from Meta?", [("google",), ("meta",)]),
+        ("Did the model run on Gemini 3 or on GPT-5.1?", [("gemini",), ("gpt-5.1",)]),
+        ("Will OpenAI ship it next week or next month?", []),  # options that are not names
+        ("Did OpenAI ship it next week?", []),  # no choice
+        ("Did OpenAI beat Anthropic or not?", []),  # one option, not two names
+        ("Did Microsoft invest in OpenAI, or did Google?", []),  # more than one name on a side
+        ("Was Gemini 3 or GPT-5.1 first on the charts?", []),  # a comparison needs both
+        ("Did OpenAI or Anthropic raise more?", []),
+        ("Is Claude or Gemini pricier than GPT-4?", []),
+    ],
+)
+def test_the_names_an_either_or_question_offers(question, offered):
+    assert option_names(question, question_names(question, "")) == offered

@@ -133,7 +133,8 @@ def test_names_must_match_whole_words():
     assert names_supported([("gpt-5",)], "OpenAI's GPT-5.1 model")
     assert not names_supported([("tur",)], "According to Nick Turley")
     assert names_supported([("europeans",)], "in the European market")  # the same stem: a demonym's plural
-    assert not names_supported([("europe",)], "in the European market")
+    assert not names_supported([("gem",)], "in the Gemini market")  # a stem is not a prefix
+    assert names_supported([("europe",)], "in the European market")  # a place by its demonym (rag.places)
 
 
 def test_spelled_out_citations_become_markers():

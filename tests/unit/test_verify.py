@@ -25,6 +25,14 @@ def world():
     return passages, BowEvidence(chunks)
 
 
+def verified(doc: str, groups: list[list[int]], draft: str, question: str):
+    """``draft`` grounded in passages of ``doc``'s sentences (``groups``), then verified: both results."""
+    passages, chunks = passages_from(doc, groups)
+    evidence = BowEvidence(chunks)
+    grounded = ground(draft, passages, bow_embed, evidence, question)
+    return (grounded, *verify(question, grounded, evidence))
+
+
 def checked(draft: str, question: str, world, judge=None):
     passages, evidence = world
     grounded = ground(draft, passages, bow_embed, evidence, question)
@@ -445,3 +453,49 @@ def test_a_claim_opening_with_she_speaks_of_the_person_the_question_names():
     assert result.status is Status.ANSWERED and [c.text for c in result.citations] == [
         "This executive previously led apps at Meta."
     ]
+
+
+PLACES_DOC = (
+    "Daily time spent in ChatGPT in the US has fallen by 22.5% since July.\n"
+    "Fidji Simo, who ran Instacart, came to OpenAI from Meta.\n"
+    "He told us the figure would rise in Europe.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("draft", "question", "status"),
+    [
+        # a country asked for by its demonym is the one the sentence names by its short form
+        ("It has fallen by 22.5% [1].", "How much has the daily time Americans spend in ChatGPT fallen?",
+         Status.ANSWERED),
+        ("It has fallen by 22.5% [1].", "How much has the daily time Germans spend in ChatGPT fallen?",
+         Status.UNSUPPORTED),
+        # "us" in lower case is the pronoun, not the country
+        ("The figure would rise [3].", "Would the figure rise in America?", Status.UNSUPPORTED),
+        # of the names an either/or question offers, the answer names the one it chooses
+        ("Fidji Simo came to OpenAI from Meta [2].", "Did Fidji Simo come to OpenAI from Google or from Meta?",
+         Status.ANSWERED),
+        # the rest of the question's subject still has to be there
+        ("Fidji Simo came to OpenAI from Meta [2].", "Did Fidji Simo come to Anthropic from Google or from Meta?",
+         Status.UNSUPPORTED),
+        # and so does one of the options
+        ("Fidji Simo came to OpenAI [2].", "Did Fidji Simo come to OpenAI from Google or from Apple?",
+         Status.UNSUPPORTED),
+    ],
+)  # fmt: skip
+def test_a_subject_may_be_named_otherwise_or_chosen_from_the_options(draft, question, status):
+    grounded, result, checks = verified(PLACES_DOC, [[0], [1], [2]], draft, question)
+    assert result.status is status, checks
+    if status is Status.UNSUPPORTED and grounded.status is Status.ANSWERED:
+        assert any(c.rule.startswith("no sentence gives") or c.rule.startswith("names not") for c in checks), checks
+
+
+
+EITHER_DOC = "Meta hired a new CFO in May.\nFidji Simo, who ran Instacart, came to OpenAI.\n"
+
+
+def test_the_option_chosen_must_be_named_by_the_answer_not_only_near_its_sentence():
+    question = "Did Fidji Simo come to OpenAI from Google or from Meta?"
+    grounded, result, checks = verified(EITHER_DOC, [[1]], "Fidji Simo came to OpenAI [1].", question)
+    assert grounded.status is Status.ANSWERED
+    assert result.status is Status.UNSUPPORTED, checks

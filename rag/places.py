@@ -1,0 +1,81 @@
+"""Countries and regions known by more than one name: a short form, the full name and the demonym.
+
+A question asks how much "Americans" use something; the document says "in the US". Names are checked
+word for word (``rag.text.names_supported``), so without this the sentence that answers reads as being
+about someone else. Only names of the same place are equal here: "American" never stands for "British".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from bm25s.stopwords import STOPWORDS_EN_PLUS as STOPWORDS  # rag.text's own list imports this module
+
+# Each group names one place. A short form in capitals ("US", "UK", "EU") counts only as written, with
+# or without dots: "us" and "eu" in lower case are other words.
+PLACES = (
+    ("US", "USA", "United States", "United States of America", "America", "American", "Americans"),
+    ("UK", "United Kingdom", "Britain", "Great Britain", "British", "Briton", "Britons"),
+    ("EU", "European Union"),
+    ("Europe", "European", "Europeans"),
+    ("China", "Chinese", "PRC"),
+    ("Japan", "Japanese"),
+    ("South Korea", "South Korean", "South Koreans"),
+    ("India", "Indian", "Indians"),
+    ("Germany", "German", "Germans"),
+    ("France", "French"),
+    ("Canada", "Canadian", "Canadians"),
+    ("Australia", "Australian", "Australians"),
+    ("Russia", "Russian", "Russians"),
+    ("Israel", "Israeli", "Israelis"),
+    ("Taiwan", "Taiwanese"),
+    ("Netherlands", "Dutch", "Holland"),
+    ("Switzerland", "Swiss"),
+    ("UAE", "United Arab Emirates", "Emirati", "Emiratis"),
+    ("Saudi Arabia", "Saudi", "Saudis"),
+)
+
+
+def _key(name: str) -> str:
+    """A spelling as looked up: lower case, no dots or apostrophes ("U.S." → "us")."""
+    return re.sub(r"[.’']", "", name).lower()
+
+
+@cache
+def _groups() -> dict[str, tuple[re.Pattern[str], ...]]:
+    """Each spelling (lower case, no dots) -> patterns that find any name of its place in a text."""
+    out: dict[str, tuple[re.Pattern[str], ...]] = {}
+    for group in PLACES:
+        patterns = tuple(_pattern(name) for name in group)
+        out.update({_key(name): patterns for name in group})
+    return out
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    """Where ``name`` is written in a text: a short form in capitals as written, dots or none; a name
+    in any case."""
+    if name.isupper():  # "US", "U.S.", "U.S.A." as written
+        return re.compile(r"(?<![\w.])" + r"\.?".join(name) + r"\.?(?![\w])")
+    words = r"['’]?\s+".join(re.escape(w) for w in name.split())
+    return re.compile(rf"(?<![\w-]){words}(?![\w-])", re.IGNORECASE)
+
+
+def same_place_named(name: tuple[str, ...], text: str) -> bool:
+    """Whether ``name`` (a lower-cased name run) is a place that ``text`` names in any of its forms, as a
+    name of its own: not "Latin America", "Bank of America", "American Airlines", "Indian Ocean"."""
+    patterns = _groups().get(_key(" ".join(name)))
+    return patterns is not None and any(_alone(m, text) for p in patterns for m in p.finditer(text))
+
+
+BEFORE = re.compile(r"([A-Z][\w’'-]*)(\s+of)?\s+$")  # "Latin ", "Bank of " just before
+AFTER = re.compile(r"^['’]?s?\s+[A-Z]")  # " Airlines", "'s Cup" just after
+
+
+def _alone(match: re.Match[str], text: str) -> bool:
+    """Whether ``match`` is a place name of its own, not part of a longer name ("US Steel", "CONTACT
+    US")."""
+    before = BEFORE.search(text[max(0, match.start() - 40) : match.start()])
+    if before and (before.group(1).lower() not in STOPWORDS or before.group(2)):
+        return False
+    return match.group().endswith(".") or not AFTER.match(text[match.end() :])  # "the US. Then ..."
