@@ -5,13 +5,16 @@ million", a level, not "grew by" it, a change), and a small model answering from
 figure onto its neighbour's. Every word of such a claim is in its source, so grounding passes it and
 the yes/no check scores it like a true one; the order of the source's words settles it.
 
-Three bindings of figures are read, each only where the source spells it out:
+These bindings of figures are read, each only where the source spells it out:
 - **period**: in a sentence with as many figures as months or years, the n-th figure belongs to the
   n-th period ("In March ... 350 million, but by October ... 650 million");
 - **measure**: a percentage belongs to the words of its "of" phrase ("70% of global AI assistant usage");
 - **role**: a figure after "by", "up" or "down" is a change; after "to" or "from", a level.
 - **difference**: a figure followed by "more", "larger", "higher", "times" ... is a difference or ratio
-  ("22.5% larger than"); a figure the source states as a level or change is not one.
+  ("22.5% larger than"); a figure the source states as a level or change is not one;
+- **clause**: where clauses say the same of two measures, each with its figure ("time spent fell by
+  22.5%, and the number of conversations by 20.7%"), a claim giving one measure's figure does not
+  answer a question about the other's (``measure_elsewhere``).
 A claim that moves a figure to a period or measure its source binds to *another* figure, gives a
 level as a change (or the reverse), or gives a stated figure as the gap between two, is withdrawn. A
 claim that states no period or measure of its own answers the question's ("How many ... in March?"
@@ -32,8 +35,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.asks import Kind, name_words, quantities, question_kind
 from rag.parts import asked_part
-from rag.text import MONTHS, NUMBER, STOPWORDS, TOKEN, stem
+from rag.text import MONTHS, NUMBER, STOPWORDS, TOKEN, WORD, content_words, figures, stem
 
 YEAR = re.compile(r"(19|20)\d\d")
 HEDGES = frozenset(
@@ -186,6 +190,7 @@ def misbound(claim: str, question: str, sources: Sequence[str]) -> str | None:
         role_elsewhere(question, sources, claim)
         or role_moved(claim, sources)
         or date_elsewhere(claim, question, sources)
+        or measure_elsewhere(claim, question, sources)
     )
 
 
@@ -220,6 +225,49 @@ def date_elsewhere(claim: str, question: str, sources: Sequence[str]) -> str | N
         if meant and not own & asked:
             said, asked_for = "/".join(sorted(given)), "/".join(sorted(meant))
             return f"the cited sentence gives {said} for another event than {asked_for}"
+    return None
+
+
+# Clauses that each give a figure of their own: "time spent ... fell by 22.5%, and the number of
+# conversations by 20.7%".
+FIGURE_CLAUSES = re.compile(r",\s+(?:while|whereas|and|but)\s+|;\s+|\s+while\s+")
+EXCLUSION = re.compile(r"\b(?:other than|besides|apart from|aside from|except|instead of|other)\b", re.IGNORECASE)
+
+
+def _lowercase_words(text: str) -> set[str]:
+    """The stemmed content words of ``text`` written in lower case: what it measures, not whose."""
+    return content_words(" ".join(w for w in WORD.findall(text) if w.islower()))
+
+
+def measure_elsewhere(claim: str, question: str, sources: Sequence[str]) -> str | None:
+    """Why ``claim`` answers a "how much" question with the figure its cited sentence gives for another
+    measure: "The number of conversations has decreased by 20.7%" does not say how much less *time*
+    users spend, which the same sentence gives in a clause of its own (22.5%). Read only where each
+    figure stands in its own clause and the clauses say the same of different measures ("decreased"),
+    the claim names its figure's measure, and the question names the other clause's (two words of it
+    at least) and nothing of the claim's (a question "other than ..." names what it excludes), and the
+    clauses do not name two subjects ("ChatGPT's share ..., while Gemini's ..."). "120 engineers in
+    January, but by June the team had grown to 310" says nothing alike of the two: "the team" may be
+    the engineers."""
+    if question_kind(question) is not Kind.FIGURE or EXCLUSION.search(question):
+        return None
+    said = _lowercase_words(claim[:1].lower() + claim[1:])  # "Conversations fell ..." names a measure
+    asked, given = _lowercase_words(question), quantities(claim)
+    for source in sources:
+        clauses = [c for c in FIGURE_CLAUSES.split(source) if quantities(c)]
+        for value in given:
+            own = [c for c in clauses if value in figures(c)]
+            rest = [c for c in clauses if value not in figures(c)]
+            if len(own) != 1 or not rest or any(given & figures(c) for c in rest):
+                continue
+            ours, others = name_words(own[0]), name_words(" ".join(rest))
+            if ours and others and ours != others:
+                continue  # "ChatGPT's share fell to 70%, while Gemini's rose to 20%": two subjects
+            mine, theirs = _lowercase_words(own[0]), set().union(*map(_lowercase_words, rest))
+            parallel = mine & theirs  # the same thing said of two measures ("decreased by")
+            elsewhere = asked & (theirs - mine)  # two words at least: "time ... users", not "app" alone
+            if parallel and said & (mine - theirs) and len(elsewhere) > 1 and not asked & (mine - theirs):
+                return f"{value} is given for another measure in the cited sentence than the one asked about"
     return None
 
 

@@ -281,3 +281,40 @@ def test_a_claim_may_not_move_a_role_to_another_organisation_whatever_was_asked(
 )
 def test_a_role_is_not_read_as_moved_where_the_sentences_do_not_say_whose_it_is(claim, sources):
     assert misbound(claim, "What did she do?", sources) is None
+
+
+TWO_MEASURES = (
+    "Meanwhile, the daily time a user spends in the app has decreased by 22.5% since July, and the average "
+    "number of conversations has also decreased by 20.7%."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "question", "misplaced"),
+    [
+        # the claim names the other clause's measure: true, but not what was asked
+        ("The average number of conversations has decreased by 20.7%.", "How much less time do users spend?", True),
+        ("Conversations have decreased by 20.7%.", "How much less time do users spend?", True),
+        ("Time spent has decreased by 22.5%.", "How much less time do users spend?", False),
+        # a question that names the claim's measure too is not answered by another's
+        ("Conversations have decreased by 20.7%.", "How much less time per conversation do users spend?", False),
+        ("Conversations fell by 20.7%.", "By how much did the number of conversations fall?", False),
+        ("It decreased by 20.7%.", "How much less time do users spend?", False),  # names no measure: others decide
+        # one word of the other clause's is not enough to tell which measure is asked about
+        ("Conversations have decreased by 20.7%.", "How much have chats in the app decreased?", False),
+        # a question that excludes a measure names it
+        ("Conversations fell by 20.7%.", "Other than time spent, by how much did use fall?", False),
+        # giving both figures answers with the asked one too
+        ("Time fell by 22.5% and conversations by 20.7%.", "How much less time do users spend?", False),
+        # not a figure question
+        ("Conversations fell by 20.7%.", "What happened to the time users spend?", False),
+    ],
+)
+def test_a_figure_given_for_another_measure_does_not_answer(claim, question, misplaced):
+    why = misbound(claim, question, [TWO_MEASURES])
+    assert (why is not None and "another measure" in why) is misplaced, why
+
+
+def test_clauses_about_two_subjects_are_not_two_measures():
+    source = "ChatGPT's share fell to 70%, while Gemini's share rose to 20% of the market."
+    assert misbound("ChatGPT's share fell to 70%.", "What share of the market does ChatGPT have?", [source]) is None
