@@ -490,7 +490,6 @@ def test_a_subject_may_be_named_otherwise_or_chosen_from_the_options(draft, ques
         assert any(c.rule.startswith("no sentence gives") or c.rule.startswith("names not") for c in checks), checks
 
 
-
 EITHER_DOC = "Meta hired a new CFO in May.\nFidji Simo, who ran Instacart, came to OpenAI.\n"
 
 
