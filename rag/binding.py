@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from rag.asks import Kind, name_words, quantities, question_kind
 from rag.parts import asked_part
-from rag.text import MONTHS, NUMBER, STOPWORDS, TOKEN, WORD, content_words, figures, stem
+from rag.text import CLAUSES, MONTHS, NUMBER, STOPWORDS, TOKEN, WORD, content_words, figures, stem
 
 YEAR = re.compile(r"(19|20)\d\d")
 HEDGES = frozenset(
@@ -228,9 +228,6 @@ def date_elsewhere(claim: str, question: str, sources: Sequence[str]) -> str | N
     return None
 
 
-# Clauses that each give a figure of their own: "time spent ... fell by 22.5%, and the number of
-# conversations by 20.7%".
-FIGURE_CLAUSES = re.compile(r",\s+(?:while|whereas|and|but)\s+|;\s+|\s+while\s+")
 EXCLUSION = re.compile(r"\b(?:other than|besides|apart from|aside from|except|instead of|other)\b", re.IGNORECASE)
 
 
@@ -254,7 +251,7 @@ def measure_elsewhere(claim: str, question: str, sources: Sequence[str]) -> str 
     said = _lowercase_words(claim[:1].lower() + claim[1:])  # "Conversations fell ..." names a measure
     asked, given = _lowercase_words(question), quantities(claim)
     for source in sources:
-        clauses = [c for c in FIGURE_CLAUSES.split(source) if quantities(c)]
+        clauses = [c for c in CLAUSES.split(source) if quantities(c)]
         for value in given:
             own = [c for c in clauses if value in figures(c)]
             rest = [c for c in clauses if value not in figures(c)]

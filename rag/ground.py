@@ -31,6 +31,7 @@ from rag.headings import heading
 from rag.parts import question_parts
 from rag.terms import displaced
 from rag.text import (
+    CLAUSES,
     NUMBER,
     content_words,
     figures,
@@ -48,7 +49,6 @@ from rag.types import Chunk, Citation, Passage, Sentence, Status
 
 EmbedFn = Callable[[list[str]], np.ndarray]
 
-CLAUSE = re.compile(r",\s+(?:while|whereas|and|but)\s+|;\s+|\s+while\s+")
 QUANTITY_QUESTION = re.compile(r"\b(how (much|many|large|big|long)|what (percentage|share|number|amount))\b", re.I)
 # Words an answer uses to talk about the sources rather than to state a fact (stemmed).
 META_WORDS = frozenset({"document", "passag", "sourc", "answer", "question", "contain", "articl", "text"})
@@ -256,7 +256,7 @@ def ground(draft: str, passages: Sequence[Passage], embed: EmbedFn, evidence: Ev
         return Grounded(Status.UNSUPPORTED)  # "how much" answered without any figure is not an answer
     parsed = [parse_markers(s) for s in sentences]
     claims = [c for c, _ in parsed]
-    clauses = {c: [x.strip() for x in CLAUSE.split(c) if content_words(x)] for c in claims}
+    clauses = {c: [x.strip() for x in CLAUSES.split(c) if content_words(x)] for c in claims}
     extra = [x for c in claims for x in clauses[c] if len(clauses[c]) > 1]
     vecs = dict(zip(claims + extra, embed(claims + extra), strict=True))
 
