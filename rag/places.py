@@ -61,6 +61,17 @@ def _pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){words}(?![\w-])", re.IGNORECASE)
 
 
+def short_form(word: str) -> bool:
+    """Whether ``word``, as written, is a place's short form in capitals ("US", "U.S.", "EU"): a name even
+    where the same letters in lower case are a common word ("us")."""
+    return word.isupper() and _key(word) in _short_forms()
+
+
+@cache
+def _short_forms() -> frozenset[str]:
+    return frozenset(_key(name) for group in PLACES for name in group if name.isupper())
+
+
 def same_place_named(name: tuple[str, ...], text: str) -> bool:
     """Whether ``name`` (a lower-cased name run) is a place that ``text`` names in any of its forms, as a
     name of its own: not "Latin America", "Bank of America", "American Airlines", "Indian Ocean"."""

@@ -15,7 +15,7 @@ from functools import lru_cache
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-from rag.places import same_place_named
+from rag.places import same_place_named, short_form
 from rag.segment import sentence_spans
 
 # -- words ------------------------------------------------------------------------------------
@@ -24,7 +24,8 @@ WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*|\d+(?:[.,]\d+)*")
 # Where a sentence's clauses part: "time spent fell by 22.5%, and conversations by 20.7%".
 CLAUSES = re.compile(r",\s+(?:while|whereas|and|but)\s+|;\s+|\s+while\s+")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*(?:\.\d+)*|\d+(?:[.,]\d+)*|[^\w\s]")  # "GPT-3.5" is one token
+# "GPT-3.5" is one token, and so is an initialism written with dots ("U.S.")
+TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[A-Za-z][A-Za-z0-9'’-]*(?:\.\d+)*|\d+(?:[.,]\d+)*|[^\w\s]")
 # Words that point back to something named earlier ("This executive ...", "It is ...").
 # "Among those who ..." names its own referent: "those"/"these" before a relative pronoun do not point back.
 REFERRING = re.compile(
@@ -150,7 +151,7 @@ def name_runs(sentence: str) -> list[tuple[tuple[str, ...], int]]:
     for i, token in enumerate(TOKEN.findall(sentence)):
         w = re.sub(r"['’]s$", "", token)
         low = w.lower()
-        is_name = w[:1].isupper() and low not in STOPWORDS and low not in MONTHS
+        is_name = w[:1].isupper() and (low not in STOPWORDS or short_form(w)) and low not in MONTHS
         if i == 0 and (low in SENTENCE_OPENERS or low.endswith("ly")):
             is_name = False
         if is_name:
@@ -208,6 +209,10 @@ def names_supported(claim_names: list[tuple[str, ...]], text: str) -> bool:
     is a place ``text`` names otherwise ("Americans" → "the US", ``rag.places``; pass ``text`` as
     written: "US" is the country, "us" a pronoun); a multi-word name needs one of its words ("Sam
     Altman" → "Altman"). Whole words only: a truncated "Tur" is not "Turley"."""
+    places = [name for name in claim_names if " ".join(name) in STOPWORDS]  # "US", never the pronoun "us"
+    if not all(same_place_named(name, text) for name in places):
+        return False
+    claim_names = [name for name in claim_names if name not in places]
     low = text.lower()
     words = set(re.findall(r"[a-z0-9][a-z0-9'’.-]*[a-z0-9]|[a-z0-9]", low))
     words |= set(re.findall(r"[a-z0-9][a-z0-9'’-]*", low))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.places import same_place_named
-from rag.text import names_supported
+from rag.text import names, names_supported
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,36 @@ def test_a_place_is_found_under_any_of_its_names(name, text, named):
 def test_names_supported_reads_places_as_written():
     assert names_supported([("americans",), ("chatgpt",)], "ChatGPT use in the US fell")
     assert not names_supported([("americans",), ("chatgpt",)], "ChatGPT use in the US fell".lower())
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("How much time do US users spend?", ("us",)),
+        ("How much time do U.S. users spend?", ("u.s.",)),
+        ("What did the EU fine it?", ("eu",)),
+    ],
+)
+def test_a_short_form_in_capitals_is_a_name(question, name):
+    assert name in names(question)
+
+
+def test_the_pronoun_us_is_no_name():
+    assert names("So tell us how much time users spend") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("time spent in the United States fell", True),
+        ("time spent by Americans fell", True),
+        ("time spent in the U.S. fell", True),
+        ("they told us that time spent in Europe fell", False),  # the pronoun is not the country
+        ("time spent in Europe fell", False),
+    ],
+)
+def test_a_question_about_the_us_needs_the_country_in_the_text(text, named):
+    [us] = names("How much did time spent in the US fall?")
+    [dotted] = names("How much did time spent in the U.S. fall?")
+    assert names_supported([us], text) is named
+    assert names_supported([dotted], text) is named
