@@ -15,6 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag.backends import explain_failure, make_chat_model
+from rag.calculate import calculate
 from rag.condense import condense, standalone
 from rag.config import Settings
 from rag.embeddings import make_embeddings
@@ -265,6 +266,8 @@ class Pipeline:
             timings["parts_s"] = time.perf_counter() - p_start
             checks = [*checks, *tried]
             quoted = quoted or (None if drafted or grounded.status is not Status.ANSWERED else grounded)
+        grounded, computed = calculate(asked, grounded, found.passages, index, self._answers)  # "by how much?"
+        checks = [*checks, *computed]
         # A part whose drafted answer was withdrawn, and nothing checked replaced, is said, not left out silently.
         unanswered = tuple(withdrawn_parts(asked, grounded)) if grounded.status is Status.ANSWERED else ()
         timings["total_s"] = time.perf_counter() - started

@@ -1,0 +1,154 @@
+"""The difference a question asks for, computed from a sentence that gives both levels (``rag.calculate``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.calculate import asks_difference, calculate, difference_claim, level_pair
+from rag.ground import Grounded
+from rag.judge import Verdict
+from rag.types import Citation, Sentence, Status
+from tests.unit.helpers import WORLD_DOC, BowEvidence, passages_from
+
+DOC = WORLD_DOC.replace("it had 650 million", "it had jumped to 650 million")
+GROWTH = "By how many monthly active users did Gemini grow between March and October?"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "claim"),
+    [
+        (
+            "In March, Gemini had 350 million monthly active users, and by October it had jumped to 650 million.",
+            "The difference is 300 million (650 million − 350 million).",
+        ),
+        ("Its share rose from 22% to 31% of ChatGPT's traffic.", "The difference is 9 percentage points (31% − 22%)."),
+        (
+            "After Gemini 3 launched, its share fell from 31.5% to 22%.",
+            "The difference is 9.5 percentage points (31.5% − 22%).",
+        ),
+        (
+            "Between 2023 and 2025, revenue grew from $1,200 million to $1,450.5 million.",
+            "The difference is $250.5 million ($1,450.5 million − $1,200 million).",
+        ),
+        ("Sales went up from 5 to 8 in 2025.", "The difference is 3 (8 − 5)."),
+        ("Staff grew from 1,200 to 2,450.", "The difference is 1,250 (2,450 − 1,200)."),
+    ],
+)
+def test_two_levels_of_one_measure_give_their_difference(sentence, claim):
+    pair = level_pair(sentence)
+    assert pair is not None and difference_claim(pair) == claim
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Time spent has decreased by 22.5% since July, and conversations have also decreased by 20.7%.",  # changes
+        "Its share rose from 22% to 31%, and Claude's to 12%.",  # a third level in the unit
+        "Usage rose from 22% to 31 million visits.",  # two units
+        "From 2022 to 2024, sales fell.",  # years are no levels
+        "She sent 5 emails to 7 people.",  # "to" a figure, but nothing changes from one to the other
+        "It had 350 million users in March.",  # one level
+    ],
+)
+def test_anything_else_is_no_level_pair(sentence):
+    assert level_pair(sentence) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        (GROWTH, True),
+        ("How many more users did Gemini have in October than in March?", True),
+        ("How many percentage points did its share gain?", True),
+        ("How much did its share rise after the launch?", True),
+        ("What is the difference between the two figures?", True),
+        ("How many users did Gemini have in October?", False),
+        ("By what percentage did its users grow?", False),  # a relative change
+        ("How many times bigger was GPT-3?", False),  # a ratio
+        ("How many times did its users increase?", False),
+        ("How much did its users grow, as a percent change?", False),  # a relative change
+    ],
+)
+def test_a_question_asks_for_a_difference(question, asks):
+    assert asks_difference(question) is asks
+
+
+@pytest.fixture
+def world():
+    passages, chunks = passages_from(DOC, [[0], [1], [2], [3, 4], [5]])
+    return passages, chunks, BowEvidence(chunks)
+
+
+def answered(text: str, chunk) -> Grounded:
+    return Grounded(Status.ANSWERED, (Sentence(text, (1,)),), (Citation.of(1, chunk, 0.9),), (), (chunk,))
+
+
+def test_an_answer_that_quotes_both_levels_gets_their_difference_citing_the_same_sentence(world):
+    passages, chunks, evidence = world
+    quoted = answered(f"“{chunks[2].text}”", chunks[2])
+    grounded, (check,) = calculate(GROWTH, quoted, passages, evidence)
+    assert grounded.status is Status.ANSWERED and len(grounded.citations) == 1
+    assert grounded.sentences[-1] == Sentence("The difference is 300 million (650 million − 350 million).", (1,))
+    assert check.kept and check.rule == "computed from the cited sentence"
+
+
+def test_an_answer_that_gives_the_difference_is_left_as_it_is(world):
+    passages, chunks, evidence = world
+    given = answered("Gemini grew by 300 million monthly active users.", chunks[2])
+    assert calculate(GROWTH, given, passages, evidence) == (given, [])
+
+
+class Checker:
+    """A scripted quote check that records what it was asked."""
+
+    def __init__(self, holds: bool) -> None:
+        self.holds, self.asked = holds, []
+
+    def __call__(self, sentence: str, question: str) -> Verdict:
+        self.asked.append((sentence, question))
+        return Verdict(self.holds, 0.9 if self.holds else 0.1)
+
+
+def test_with_every_claim_withdrawn_a_retrieved_sentence_the_model_finds_answering_is_computed_from(world):
+    passages, chunks, evidence = world
+    withdrawn = Grounded(Status.UNSUPPORTED, dropped=("Gemini grew by 200 million.",))
+    check = Checker(True)
+    grounded, (verdict,) = calculate(GROWTH, withdrawn, passages, evidence, check)
+    assert grounded.status is Status.ANSWERED and grounded.dropped == ("Gemini grew by 200 million.",)
+    assert [c.text for c in grounded.chunks] == [chunks[2].text]
+    assert grounded.sentences == (Sentence("The difference is 300 million (650 million − 350 million).", (1,)),)
+    assert check.asked == [(chunks[2].text, GROWTH)] and verdict.kept
+
+
+def test_a_retrieved_sentence_the_model_finds_not_answering_adds_nothing(world):
+    passages, _, evidence = world
+    withdrawn = Grounded(Status.UNSUPPORTED)
+    grounded, (verdict,) = calculate(GROWTH, withdrawn, passages, evidence, Checker(False))
+    assert grounded == withdrawn and not verdict.kept and verdict.rule.startswith("not computed")
+
+
+def test_without_a_model_check_a_retrieved_sentence_is_not_computed_from(world):
+    passages, _, evidence = world
+    withdrawn = Grounded(Status.UNSUPPORTED)
+    assert calculate(GROWTH, withdrawn, passages, evidence) == (withdrawn, [])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "By how many weekly users did Gemini grow between March and October?",  # another period
+        "By how many monthly active users did Gemini grow between March and October in Europe?",  # another place
+        "How many monthly active users did Gemini have in October?",  # no difference asked
+    ],
+)
+def test_levels_that_do_not_answer_the_question_are_not_put_to_the_model(world, question):
+    passages, _, evidence = world
+    withdrawn, check = Grounded(Status.UNSUPPORTED), Checker(True)
+    assert calculate(question, withdrawn, passages, evidence, check) == (withdrawn, [])
+    assert check.asked == []
+
+
+def test_a_draft_that_said_the_documents_do_not_say_stays_declined(world):
+    passages, _, evidence = world
+    declined = Grounded(Status.DECLINED)
+    assert calculate(GROWTH, declined, passages, evidence, Checker(True)) == (declined, [])
