@@ -6,7 +6,9 @@ model often gets the subtraction wrong (verification withdraws it: ``rag.derive`
 figure) or quotes the sentence and stops there. Where the question asks for a difference and a sentence
 gives exactly two levels of one measure, one going to the other ("from 22% to 31%", "... jumped to 650
 million"), the difference is computed here and added as a sentence of its own that cites that sentence,
-with its arithmetic in view: "The difference is 300 million (650 million − 350 million)."
+with its arithmetic in view: "The difference is 300 million (650 million − 350 million)." So is the gap
+between two changes a sentence gives alike in two clauses ("time spent has decreased by 22.5%, and the
+number of conversations has also decreased by 20.7%"), when the question names both measures.
 
 A figure the sentence gives as a change ("decreased by 22.5%") is no level, and a sentence with a third
 figure in the same unit, or its levels in two units, is left alone. The sentences tried are the ones the
@@ -27,7 +29,7 @@ from rag.ground import Evidence, Grounded, cited_text
 from rag.judge import AnswerCheck
 from rag.parts import asked_part, on_its_own, question_parts
 from rag.quote import MIN_SHARED, merged
-from rag.text import content_words, figures
+from rag.text import CLAUSES, WORD, content_words, figures
 from rag.types import Chunk, Citation, Passage, Sentence, Status
 from rag.verify import Check, verify
 
@@ -103,6 +105,27 @@ def level_pair(sentence: str) -> tuple[Level, Level] | None:
     return None
 
 
+def change_pair(sentence: str, question: str) -> tuple[Level, Level] | None:
+    """The two changes ``sentence`` gives in clauses of their own, alike but for their measures ("time
+    spent has decreased by 22.5%, and the number of conversations has also decreased by 20.7%"), when
+    ``question`` names each clause's own measure (a word of each that the other lacks), or None: each
+    clause has one figure, in the same unit as the other's, and nothing else has a figure."""
+    clauses = [c for c in CLAUSES.split(sentence) if LEVEL.search(c)]
+    if len(clauses) != 2:
+        return None
+    found = [[lv for lv in map(Level.of, LEVEL.finditer(c)) if not lv.is_year] for c in clauses]
+    if any(len(levels) != 1 for levels in found):
+        return None
+    first, second = found[0][0], found[1][0]
+    if (first.unit, first.currency) != (second.unit, second.currency):
+        return None
+    ours, theirs = (content_words(" ".join(w for w in WORD.findall(c) if w.islower())) for c in clauses)
+    asked = content_words(question)
+    if not ours & theirs or not asked & (ours - theirs) or not asked & (theirs - ours):
+        return None  # not the same said of two measures, or the question does not name both
+    return first, second
+
+
 def _written(value: Decimal, like: tuple[Level, Level]) -> str:
     """``value`` written with as many decimals as its figures and their thousands separators."""
     places = max(-lv.value.as_tuple().exponent for lv in like)  # type: ignore[operator]
@@ -139,7 +162,7 @@ def calculate(
         about = [s for s in given if len(parts) == 1 or asked_part(question, s.text) in (part, "")]
         cited = list(dict.fromkeys(grounded.chunk(n) for s in about for n in s.citations))
         for chunk in cited:
-            if (pair := level_pair(chunk.text)) is None:
+            if (pair := level_pair(chunk.text) or change_pair(chunk.text, asked)) is None:
                 continue
             claim = difference_claim(pair)
             if any(figures(claim) & figures(s.text) - figures(chunk.text) for s in given):
@@ -150,7 +173,7 @@ def calculate(
     if answers is None:
         return grounded, []
     for chunk in _retrieved(asked, passages):
-        if (pair := level_pair(chunk.text)) is None:
+        if (pair := level_pair(chunk.text) or change_pair(chunk.text, asked)) is None:
             continue
         sentence = Sentence(difference_claim(pair), (1,))
         single = Grounded(Status.ANSWERED, (sentence,), (Citation.of(1, chunk, 1.0),), (), (chunk,))

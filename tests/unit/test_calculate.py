@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.calculate import asks_difference, calculate, difference_claim, level_pair
+from rag.calculate import asks_difference, calculate, change_pair, difference_claim, level_pair
 from rag.ground import Grounded
 from rag.judge import Verdict
 from rag.types import Citation, Sentence, Status
@@ -152,3 +152,51 @@ def test_a_draft_that_said_the_documents_do_not_say_stays_declined(world):
     passages, _, evidence = world
     declined = Grounded(Status.DECLINED)
     assert calculate(GROWTH, declined, passages, evidence, Checker(True)) == (declined, [])
+
+
+PARALLEL = "Time spent has decreased by 22.5% since July, and the number of conversations has also decreased by 20.7%."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "claim"),
+    [
+        (
+            PARALLEL,
+            "How many percentage points larger was the drop in time spent than the drop in conversations?",
+            "The difference is 1.8 percentage points (22.5% − 20.7%).",
+        ),
+        (PARALLEL, "By how much did time spent fall since July?", None),  # one measure: the sentence gives it
+        (PARALLEL, "How much more did conversations fall than messages?", None),  # one of the two measures
+        (
+            "Time spent has decreased by 22.5% since July, and conversations have also decreased by 20 million.",
+            "How much more did time spent fall than conversations?",
+            None,  # two units
+        ),
+        (
+            "Time spent decreased by 22.5%, and conversations decreased by 20.7% and 3%.",
+            "How much more did time spent fall than conversations?",
+            None,  # a clause with two figures
+        ),
+        (
+            "The app's revenue rose by 20%; its profit fell by 5%.",
+            "By how many points did the revenue rise more than the profit fell?",
+            None,  # nothing said alike of the two
+        ),
+        (
+            "Time spent fell by 22.5%; conversations fell by 20.7%; sessions fell by 10%.",
+            "How much more did time spent fall than conversations and sessions?",
+            None,  # three changes
+        ),
+    ],
+)
+def test_two_changes_the_question_compares_give_their_difference(sentence, question, claim):
+    pair = change_pair(sentence, question)
+    assert (pair and difference_claim(pair)) == claim
+
+
+def test_an_answer_citing_two_changes_the_question_compares_gets_their_difference():
+    passages, chunks = passages_from(PARALLEL + "\n", [[0]])
+    question = "How many percentage points larger was the drop in time spent than the drop in conversations?"
+    given = answered("Time spent decreased by 22.5% and conversations by 20.7%.", chunks[0])
+    grounded, _ = calculate(question, given, passages, BowEvidence(chunks))
+    assert grounded.sentences[-1] == Sentence("The difference is 1.8 percentage points (22.5% − 20.7%).", (1,))
