@@ -12,10 +12,11 @@ number of conversations has also decreased by 20.7%"), when the question names b
 
 A figure the sentence gives as a change ("decreased by 22.5%") is no level, and a sentence with a third
 figure in the same unit, or its levels in two units, is left alone. The sentences tried are the ones the
-answer cites; when every claim was withdrawn, the retrieved sentences that take up the question. The
-computed sentence goes through verification's lexical checks like a quote (the kind of answer, the
-question's subject and periods in the cited sentence), so a level pair about another company or period
-does not answer.
+answer cites for the part of the question that asks for the difference, which were checked to answer it.
+When every claim was withdrawn, they are the retrieved sentences that take up the question, and the
+computed sentence must pass what a quote passes (``rag.quote``): verification's lexical checks (the
+question's subject and periods in the cited sentence, so a level pair about another company or period
+does not answer) and then the model's check that the sentence answers the question.
 """
 
 from __future__ import annotations
