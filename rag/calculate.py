@@ -151,8 +151,10 @@ def calculate(
 ) -> tuple[Grounded, list[Check]]:
     """``grounded`` with the difference its question asks for added as a cited sentence, where the answer
     does not already state it and a sentence gives the two levels (see the module's docstring), and the
-    verdicts. A sentence the answer cites for that question was checked to answer it; a retrieved one, when
-    nothing was answered, must pass verification's lexical checks and ``answers`` (the quote check)."""
+    verdicts. The sentence computed from must pass verification's lexical checks as the claim's citation:
+    one the answer cites (for the part asking for the difference, or any when no sentence takes that part
+    up) was checked to answer already; a retrieved one, when nothing was answered, must also pass
+    ``answers`` (the quote check)."""
     parts = question_parts(question)
     part = next((p for p in parts if asks_difference(p)), None)
     if part is None or grounded.status not in (Status.ANSWERED, Status.UNSUPPORTED):
@@ -160,12 +162,11 @@ def calculate(
     given = [s for s in grounded.sentences if s.citations]
     asked = question if len(parts) == 1 else on_its_own(question, part, [s.text for s in given], guess=False)
     if grounded.status is Status.ANSWERED:
-        about = [s for s in given if len(parts) == 1 or asked_part(question, s.text) in (part, "")]
-        cited = list(dict.fromkeys(grounded.chunk(n) for s in about for n in s.citations))
-        for chunk in cited:
-            if (pair := level_pair(chunk.text) or change_pair(chunk.text, asked)) is None:
+        about = [s for s in given if len(parts) == 1 or asked_part(question, s.text) in (part, "")] or given
+        for chunk in dict.fromkeys(grounded.chunk(n) for s in about for n in s.citations):
+            claim = _checked_claim(asked, chunk, evidence)
+            if claim is None:
                 continue
-            claim = difference_claim(pair)
             if any(figures(claim) & figures(s.text) - figures(chunk.text) for s in given):
                 return grounded, []  # the answer gives it already
             own = Sentence(claim, (grounded.chunks.index(chunk) + 1,))
@@ -174,12 +175,10 @@ def calculate(
     if answers is None:
         return grounded, []
     for chunk in _retrieved(asked, passages):
-        if (pair := level_pair(chunk.text) or change_pair(chunk.text, asked)) is None:
+        if (claim := _checked_claim(asked, chunk, evidence)) is None:
             continue
-        sentence = Sentence(difference_claim(pair), (1,))
+        sentence = Sentence(claim, (1,))
         single = Grounded(Status.ANSWERED, (sentence,), (Citation.of(1, chunk, 1.0),), (), (chunk,))
-        if verify(asked, single, evidence)[0].status is not Status.ANSWERED:  # lexical: kind, subject, periods
-            continue
         verdict = answers(cited_text(chunk, evidence), asked)
         if not verdict.holds:
             return grounded, [
@@ -187,6 +186,16 @@ def calculate(
             ]
         return merged(grounded, single), [Check(sentence, True, f"{COMPUTED} ({verdict.describe()})")]
     return grounded, []
+
+
+def _checked_claim(question: str, chunk: Chunk, evidence: Evidence) -> str | None:
+    """The difference ``chunk`` gives for ``question``, when it passes verification's lexical checks
+    citing ``chunk`` (the question's subject and periods there), or None."""
+    if (pair := level_pair(chunk.text) or change_pair(chunk.text, question)) is None:
+        return None
+    claim = difference_claim(pair)
+    single = Grounded(Status.ANSWERED, (Sentence(claim, (1,)),), (Citation.of(1, chunk, 1.0),), (), (chunk,))
+    return claim if verify(question, single, evidence)[0].status is Status.ANSWERED else None
 
 
 def _retrieved(question: str, passages: Sequence[Passage]) -> list[Chunk]:

@@ -200,3 +200,18 @@ def test_an_answer_citing_two_changes_the_question_compares_gets_their_differenc
     given = answered("Time spent decreased by 22.5% and conversations by 20.7%.", chunks[0])
     grounded, _ = calculate(question, given, passages, BowEvidence(chunks))
     assert grounded.sentences[-1] == Sentence("The difference is 1.8 percentage points (22.5% − 20.7%).", (1,))
+
+
+def test_an_answer_about_another_subject_gets_no_difference(world):
+    passages, chunks, evidence = world
+    quoted = answered(f"“{chunks[2].text}”", chunks[2])
+    question = "By how many monthly active users did Gemini grow between March and October in Europe?"
+    assert calculate(question, quoted, passages, evidence) == (quoted, [])
+
+
+def test_a_two_part_answer_that_cites_the_levels_for_the_other_part_gets_the_difference(world):
+    passages, chunks, evidence = world
+    quoted = answered(f"“{chunks[2].text}”", chunks[2])
+    question = "How many monthly active users did Gemini have in March, and by how many did they grow by October?"
+    grounded, _ = calculate(question, quoted, passages, evidence)
+    assert grounded.sentences[-1] == Sentence("The difference is 300 million (650 million − 350 million).", (1,))
