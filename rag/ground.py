@@ -29,6 +29,7 @@ from rag.asks import answers_polar, name_words
 from rag.derive import asks_for_computation, derivable, numeric
 from rag.headings import heading
 from rag.parts import question_parts
+from rag.places import is_place
 from rag.terms import displaced
 from rag.text import (
     CLAUSES,
@@ -112,7 +113,8 @@ def names_stand(claim: str, question: str, cited: str, lead: str) -> str | None:
     if names_supported(claim_names, cited):
         return cited
     claim_words = name_words(claim)
-    if any(not set(run) <= claim_words for run in names(PARTICIPLE_OPENER.sub("", cited))):
+    others = [run for run in names(PARTICIPLE_OPENER.sub("", cited)) if not set(run) <= claim_words]
+    if any(not is_place(run) for run in others):  # a place ("in the US") names nobody
         return None
     asked = name_words(question)
     own = [run for run in claim_names if not set(run) <= asked]

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from rag.asks import question_names
+from rag.places import is_place
 from rag.text import WORD, content_words, refers_back
 
 # A question word may follow a preposition: "and into which product ...", "and from whom ...".
@@ -77,6 +78,8 @@ def on_its_own(question: str, part: str, earlier_answers: Sequence[str] = (), gu
     found = [(text, run) for text in earlier_answers for run in question_names(text, text) if not set(run) <= asked]
     named = [(earlier, run) for run in question_names(earlier, earlier)] if guess else []
     for text, run in [*found, *named]:
-        if m := re.search(r"\W+".join(map(re.escape, run)), text, re.IGNORECASE):
+        if is_place(run):
+            continue  # "he", "that model" point back at someone or something, not at "the US"
+        if m := re.search(r"(?<!\w)" + r"\W+".join(map(re.escape, run)) + r"(?!\w)", text, re.IGNORECASE):
             return f"{m.group(0)}: {part[:1].lower()}{part[1:]}"
     return part if guess else question

@@ -61,6 +61,11 @@ def _pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){words}(?![\w-])", re.IGNORECASE)
 
 
+def is_place(name: tuple[str, ...]) -> bool:
+    """Whether ``name`` (a lower-cased name run) is one of the places known here, by any of its names."""
+    return _key(" ".join(name)) in _groups()
+
+
 def short_form(word: str) -> bool:
     """Whether ``word``, as written, is a place's short form in capitals ("US", "U.S.", "EU"): a name even
     where the same letters in lower case are a common word ("us")."""

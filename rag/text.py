@@ -217,6 +217,7 @@ def names_supported(claim_names: list[tuple[str, ...]], text: str) -> bool:
     words = set(re.findall(r"[a-z0-9][a-z0-9'’.-]*[a-z0-9]|[a-z0-9]", low))
     words |= set(re.findall(r"[a-z0-9][a-z0-9'’-]*", low))
     words |= {re.sub(r"['’]s$", "", w) for w in words} | set(re.findall(r"[a-z]+", low))
+    words |= set(re.findall(r"(?<![\w.])(?:[a-z]\.){2,}", low))  # "U.N." as ``names`` gives it
     missing = [name for name in claim_names if not any(part in words for part in name)]
     if not missing:
         return True

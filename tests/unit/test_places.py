@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from rag.ground import names_stand
+from rag.parts import on_its_own
 from rag.places import same_place_named
 from rag.text import names, names_supported
 
@@ -72,3 +74,32 @@ def test_a_question_about_the_us_needs_the_country_in_the_text(text, named):
     [dotted] = names("How much did time spent in the U.S. fall?")
     assert names_supported([us], text) is named
     assert names_supported([dotted], text) is named
+
+
+@pytest.mark.parametrize(
+    "text", ["The U.N. adopted it.", "A.I. spending grew 20% in 2025.", "It met in Washington, D.C. in May."]
+)
+def test_a_dotted_initialism_is_found_as_written(text):
+    assert names(text) and names_supported(names(text), text)
+
+
+def test_a_place_named_by_the_cited_sentence_is_nobody_else():
+    cited = "In the US, the chatbot had 50 million users."
+    claim = "Gemini had 50 million users in the United States."
+    question = "How many users did Gemini have in the US?"
+    assert names_stand(claim, question, cited, f"Gemini grew fast. {cited}") == f"Gemini grew fast. {cited}"
+    other = "Claude had 50 million users."
+    assert names_stand(claim, question, other, f"Gemini grew fast. {other}") is None
+
+
+def test_a_part_that_points_back_is_not_read_as_about_a_place():
+    question = "How many users did Gemini have, and how many did it have there?"
+    assert on_its_own(question, "how many did it have there?", ["Most users were in the US."]) == (
+        "Gemini: how many did it have there?"
+    )
+
+
+def test_what_a_part_points_back_at_is_found_as_a_whole_word():
+    assert on_its_own("Who won, and what did he get?", "what did he get?", ["The maximum prize went to Max."]) == (
+        "Max: what did he get?"
+    )
