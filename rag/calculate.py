@@ -26,30 +26,38 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from rag.asks import name_words
 from rag.ground import Evidence, Grounded, cited_text
 from rag.judge import AnswerCheck
 from rag.parts import asked_part, on_its_own, question_parts
 from rag.quote import MIN_SHARED, merged
-from rag.text import CLAUSES, WORD, content_words, figures
+from rag.text import CLAUSES, STOPWORDS, WORD, content_words, figures, names
 from rag.types import Chunk, Citation, Passage, Sentence, Status
 from rag.verify import Check, verify
 
-# "How many more ...", "by how much did it grow", "how many percentage points": an absolute difference.
+# "How many more ...", "by how much did it grow", "how many points higher": an absolute difference. The
+# verb of change must be the question's own, not a clause's ("How many users did it have when its share rose?").
 DIFFERENCE = re.compile(
-    r"\bhow (?:many|much) (?:more|fewer|less|higher|lower|larger|bigger|smaller)\b|\bby how (?:many|much)\b|"
-    r"\bhow many percentage points\b|\bdifference\b|"
-    r"\bhow (?:many|much)\b[^?]*\b(?:increased?|decreased?|grow|grew|gained?|rise|rose|climbed?|fall|fell|dropped?|"
-    r"declined?|jumped?)\b",
+    r"\bhow (?:many|much) (?:(?:percentage )?points? )?(?:more|fewer|less|higher|lower|larger|bigger|smaller)\b|"
+    r"\bby how (?:many|much)\b|\bdifference\b|"
+    r"\bhow (?:many|much)\b(?:(?!\b(?:when|while|after|before|as|since|if|once|until)\b)[^?])*?"
+    r"\b(?:increased?|decreased?|grow|grew|gain(?:ed)?|rise|rose|climb(?:ed)?|fall|fell|drop(?:ped)?|declined?|"
+    r"jump(?:ed)?|go(?:ne)? (?:up|down)|went (?:up|down))\b",
     re.IGNORECASE,
 )
-# A ratio or a relative change is another computation ("by what percentage", "how many times").
+# A ratio or a relative change is another computation ("by what percentage", "how many times", "-fold").
 RELATIVE = re.compile(
-    r"\bwhat percent|\bhow many times\b|\bratio\b|\bpercent(?:age)? (?:change|increase|decrease)\b", re.IGNORECASE
+    r"\bwhat percent|\bhow many percent\b|\bhow many times\b|-?\bfold\b|\bratio\b|\bas a percent|"
+    r"\b(?:relative|percent|percentage) (?:terms|change|increase|decrease|growth)\b",
+    re.IGNORECASE,
 )
+# A figure with its unit or currency: a bare number may count seconds, days or staff, which the words
+# after it tell apart only sometimes. "$3.7bn" and "350M" are not read (their unit is not one of these).
 LEVEL = re.compile(
-    r"(?<![\w.,-])(?P<cur>[$€£])?(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)"
+    r"(?<![\w.,-])(?P<cur>[$€£])?(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)(?!\w|[.,]\d)"
     r"(?:\s*(?P<unit>%|percent\b|(?:thousand|million|billion|trillion)\b))?"
 )
+NEXT_WORD = re.compile(r"\s*([A-Za-z]+)")
 BEFORE_LATER = re.compile(r"\bto\s*$")  # "... to 31%": the level reached
 BEFORE_EARLIER = re.compile(r"\bfrom\s*$")  # "from 22% ..."
 CHANGE_VERB = re.compile(
@@ -71,16 +79,27 @@ class Level:
     start: int
     end: int
 
-    @classmethod
-    def of(cls, match: re.Match[str]) -> Level:
-        unit = {"percent": "%"}.get((match.group("unit") or "").lower(), (match.group("unit") or "").lower())
-        value = Decimal(match.group("num").replace(",", ""))
-        return cls(match.group(0).strip(), value, unit, match.group("cur") or "", match.start(), match.end())
+    noun: str  # the content word just after it ("weekly" in "1.5 million weekly users"), or ""
 
-    @property
-    def is_year(self) -> bool:
-        bare = not (self.unit or self.currency)
-        return bare and self.value == self.value.to_integral() and 1900 <= self.value <= 2100
+    @classmethod
+    def of(cls, match: re.Match[str], sentence: str) -> Level:
+        unit = (match.group("unit") or "").lower().replace("percent", "%")
+        value = Decimal(match.group("num").replace(",", ""))
+        after = NEXT_WORD.match(sentence, match.end())
+        noun = after.group(1).lower() if after and after.group(1).lower() not in STOPWORDS else ""
+        return cls(match.group(0).strip(), value, unit, match.group("cur") or "", match.start(), match.end(), noun)
+
+    def alike(self, other: Level) -> bool:
+        """Whether ``other`` is a figure of the same kind: unit, currency, and the word after it where both
+        have one ("1.5 million weekly" is not "10 million monthly")."""
+        same_noun = not (self.noun and other.noun) or self.noun == other.noun
+        return (self.unit, self.currency) == (other.unit, other.currency) and same_noun
+
+
+def levels(sentence: str) -> list[Level]:
+    """The figures of ``sentence`` that have a unit or a currency."""
+    found = [Level.of(m, sentence) for m in LEVEL.finditer(sentence)]
+    return [lv for lv in found if lv.unit or lv.currency]
 
 
 def asks_difference(question: str) -> bool:
@@ -91,16 +110,19 @@ def asks_difference(question: str) -> bool:
 def level_pair(sentence: str) -> tuple[Level, Level] | None:
     """The two levels of one measure ``sentence`` gives, the earlier first ("from 22% to 31%"; "350
     million ..., by October ... jumped to 650 million"), or None: the later must follow "to", the earlier
-    "from" or precede a verb of change, and no other figure of their unit may stand in the sentence."""
-    levels = [lv for lv in map(Level.of, LEVEL.finditer(sentence)) if not lv.is_year]
-    for later in levels:
+    "from" or precede a verb of change, no other figure of their unit may stand in the sentence, and no
+    name between them ("ChatGPT had a 70% share, and Gemini's grew to 20%" gives two companies' levels)."""
+    found = levels(sentence)
+    for later in found:
         if not BEFORE_LATER.search(sentence[: later.start]):
             continue
-        same = [lv for lv in levels if (lv.unit, lv.currency) == (later.unit, later.currency)]
+        same = [lv for lv in found if lv.unit == later.unit and lv.currency == later.currency]
         earlier = same[0]
-        if len(same) != 2 or earlier is later:
+        if len(same) != 2 or earlier is later or not earlier.alike(later):
             return None
         between = sentence[earlier.end : later.start]
+        if names(between):
+            return None
         if BEFORE_EARLIER.search(sentence[: earlier.start]) or CHANGE_VERB.search(between):
             return earlier, later
     return None
@@ -110,15 +132,18 @@ def change_pair(sentence: str, question: str) -> tuple[Level, Level] | None:
     """The two changes ``sentence`` gives in clauses of their own, alike but for their measures ("time
     spent has decreased by 22.5%, and the number of conversations has also decreased by 20.7%"), when
     ``question`` names each clause's own measure (a word of each that the other lacks), or None: each
-    clause has one figure, in the same unit as the other's, and nothing else has a figure."""
-    clauses = [c for c in CLAUSES.split(sentence) if LEVEL.search(c)]
+    clause has one figure, of the same kind as the other's (``Level.alike``), both change the same way
+    ("decreased" twice, not "decreased" and "increased"), and they do not name two subjects."""
+    clauses = [c for c in CLAUSES.split(sentence) if levels(c)]
     if len(clauses) != 2:
         return None
-    found = [[lv for lv in map(Level.of, LEVEL.finditer(c)) if not lv.is_year] for c in clauses]
-    if any(len(levels) != 1 for levels in found):
+    found = [levels(c) for c in clauses]
+    if any(len(given) != 1 for given in found) or not found[0][0].alike(found[1][0]):
         return None
     first, second = found[0][0], found[1][0]
-    if (first.unit, first.currency) != (second.unit, second.currency):
+    verbs = [{v.lower() for v in CHANGE_VERB.findall(c)} for c in clauses]
+    named = [name_words(c) for c in clauses]
+    if not verbs[0] & verbs[1] or (named[0] and named[1] and named[0] != named[1]):
         return None
     ours, theirs = (content_words(" ".join(w for w in WORD.findall(c) if w.islower())) for c in clauses)
     asked = content_words(question)
@@ -152,9 +177,9 @@ def calculate(
     """``grounded`` with the difference its question asks for added as a cited sentence, where the answer
     does not already state it and a sentence gives the two levels (see the module's docstring), and the
     verdicts. The sentence computed from must pass verification's lexical checks as the claim's citation:
-    one the answer cites (for the part asking for the difference, or any when no sentence takes that part
-    up) was checked to answer already; a retrieved one, when nothing was answered, must also pass
-    ``answers`` (the quote check)."""
+    one the answer cites for the part asking for the difference was checked to answer it already (and
+    must be the only one with a difference to give); a retrieved one, when nothing was answered, must also
+    pass ``answers`` (the quote check)."""
     parts = question_parts(question)
     part = next((p for p in parts if asks_difference(p)), None)
     if part is None or grounded.status not in (Status.ANSWERED, Status.UNSUPPORTED):
@@ -162,16 +187,16 @@ def calculate(
     given = [s for s in grounded.sentences if s.citations]
     asked = question if len(parts) == 1 else on_its_own(question, part, [s.text for s in given], guess=False)
     if grounded.status is Status.ANSWERED:
-        about = [s for s in given if len(parts) == 1 or asked_part(question, s.text) in (part, "")] or given
-        for chunk in dict.fromkeys(grounded.chunk(n) for s in about for n in s.citations):
-            claim = _checked_claim(asked, chunk, evidence)
-            if claim is None:
-                continue
-            if any(figures(claim) & figures(s.text) - figures(chunk.text) for s in given):
-                return grounded, []  # the answer gives it already
-            own = Sentence(claim, (grounded.chunks.index(chunk) + 1,))
-            return replace(grounded, sentences=(*grounded.sentences, own)), [Check(own, True, COMPUTED)]
-        return grounded, []
+        about = [s for s in given if len(parts) == 1 or asked_part(question, s.text) in (part, "")]
+        cited = dict.fromkeys(grounded.chunk(n) for s in about for n in s.citations)
+        found = {chunk: claim for chunk in cited if (claim := _checked_claim(asked, chunk, evidence))}
+        if len(found) != 1:
+            return grounded, []  # nothing to compute from, or two differences to choose between
+        [(chunk, claim)] = found.items()
+        if any(figures(claim) & figures(s.text) - figures(chunk.text) for s in given):
+            return grounded, []  # the answer gives it already
+        own = Sentence(claim, (grounded.chunks.index(chunk) + 1,))
+        return replace(grounded, sentences=(*grounded.sentences, own)), [Check(own, True, COMPUTED)]
     if answers is None:
         return grounded, []
     for chunk in _retrieved(asked, passages):

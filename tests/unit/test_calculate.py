@@ -30,8 +30,8 @@ GROWTH = "By how many monthly active users did Gemini grow between March and Oct
             "Between 2023 and 2025, revenue grew from $1,200 million to $1,450.5 million.",
             "The difference is $250.5 million ($1,450.5 million − $1,200 million).",
         ),
-        ("Sales went up from 5 to 8 in 2025.", "The difference is 3 (8 − 5)."),
-        ("Staff grew from 1,200 to 2,450.", "The difference is 1,250 (2,450 − 1,200)."),
+        ("Sales went up from $5 to $8 in 2025.", "The difference is $3 ($8 − $5)."),
+        ("Revenue grew from $1,200 to $2,450.", "The difference is $1,250 ($2,450 − $1,200)."),
     ],
 )
 def test_two_levels_of_one_measure_give_their_difference(sentence, claim):
@@ -48,6 +48,11 @@ def test_two_levels_of_one_measure_give_their_difference(sentence, claim):
         "From 2022 to 2024, sales fell.",  # years are no levels
         "She sent 5 emails to 7 people.",  # "to" a figure, but nothing changes from one to the other
         "It had 350 million users in March.",  # one level
+        "Staff grew from 1,200 to 2,450.",  # bare numbers: staff, seconds or days alike
+        "Revenue rose from $3.7bn to $13bn.",  # a unit not read
+        "Headcount grew from 1,500 million to 2,050 million as contractors rose to 300 million.",  # a third level
+        "Users grew from 1.5 million weekly to 10 million monthly.",  # two measures
+        "ChatGPT had a 70% share in October, and Gemini's grew to 20%.",  # two companies' levels
     ],
 )
 def test_anything_else_is_no_level_pair(sentence):
@@ -65,6 +70,13 @@ def test_anything_else_is_no_level_pair(sentence):
         ("How many users did Gemini have in October?", False),
         ("By what percentage did its users grow?", False),  # a relative change
         ("How many times bigger was GPT-3?", False),  # a ratio
+        ("How many users did Gemini have when its share rose to 31%?", False),  # a level, at a change
+        ("By how many percent did its share grow?", False),  # a relative change
+        ("How many-fold did its users grow?", False),
+        ("How much did its users grow in relative terms?", False),
+        ("How many points higher was its share in October?", True),
+        ("How much did its share jump?", True),
+        ("By how many points did its traffic, measured relative to ChatGPT's, go up?", True),
         ("How many times did its users increase?", False),
         ("How much did its users grow, as a percent change?", False),  # a relative change
     ],
@@ -183,6 +195,16 @@ PARALLEL = "Time spent has decreased by 22.5% since July, and the number of conv
             None,  # nothing said alike of the two
         ),
         (
+            "Time spent per user has decreased by 22.5%, while messages per user have increased by 20.7%.",
+            "How many points larger was the drop in time spent than the rise in messages?",
+            None,  # opposite changes
+        ),
+        (
+            "ChatGPT's time spent decreased by 22.5%, while Gemini's conversations decreased by 20.7%.",
+            "How many points larger was the drop in time spent than the drop in conversations?",
+            None,  # two subjects
+        ),
+        (
             "Time spent fell by 22.5%; conversations fell by 20.7%; sessions fell by 10%.",
             "How much more did time spent fall than conversations and sessions?",
             None,  # three changes
@@ -209,9 +231,17 @@ def test_an_answer_about_another_subject_gets_no_difference(world):
     assert calculate(question, quoted, passages, evidence) == (quoted, [])
 
 
-def test_a_two_part_answer_that_cites_the_levels_for_the_other_part_gets_the_difference(world):
+def test_a_two_part_answer_that_cites_levels_only_for_the_other_part_gets_no_difference(world):
     passages, chunks, evidence = world
     quoted = answered(f"“{chunks[2].text}”", chunks[2])
     question = "How many monthly active users did Gemini have in March, and by how many did they grow by October?"
-    grounded, _ = calculate(question, quoted, passages, evidence)
-    assert grounded.sentences[-1] == Sentence("The difference is 300 million (650 million − 350 million).", (1,))
+    assert calculate(question, quoted, passages, evidence) == (quoted, [])
+
+
+def test_an_answer_citing_two_sentences_with_levels_gets_no_difference_to_choose():
+    doc = "Its share rose from 22% to 31% in March.\nIts share rose from 10% to 14% in May.\n"
+    passages, chunks = passages_from(doc, [[0], [1]])
+    sentences = (Sentence("Its share rose to 31% [1].", (1,)), Sentence("And to 14% [2].", (2,)))
+    citations = (Citation.of(1, chunks[0], 0.9), Citation.of(2, chunks[1], 0.9))
+    given = Grounded(Status.ANSWERED, sentences, citations, (), tuple(chunks[:2]))
+    assert calculate("By how many points did its share rise?", given, passages, BowEvidence(chunks)) == (given, [])
