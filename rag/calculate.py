@@ -31,7 +31,7 @@ from rag.ground import Evidence, Grounded, cited_text
 from rag.judge import AnswerCheck
 from rag.parts import asked_part, on_its_own, question_parts
 from rag.quote import MIN_SHARED, merged
-from rag.text import CLAUSES, STOPWORDS, WORD, content_words, figures, names
+from rag.text import CLAUSES, NUMBER, STOPWORDS, WORD, content_words, names
 from rag.types import Chunk, Citation, Passage, Sentence, Status
 from rag.verify import Check, verify
 
@@ -39,7 +39,7 @@ from rag.verify import Check, verify
 # verb of change must be the question's own, not a clause's ("How many users did it have when its share rose?").
 DIFFERENCE = re.compile(
     r"\bhow (?:many|much) (?:(?:percentage )?points? )?(?:more|fewer|less|higher|lower|larger|bigger|smaller)\b|"
-    r"\bby how (?:many|much)\b|\bdifference\b|"
+    r"\bby how (?:many|much)\b|\b(?:what(?:'s| is| was)|how (?:big|large) (?:is|was)) the (?:difference|gap)\b|"
     r"\bhow (?:many|much)\b(?:(?!\b(?:when|while|after|before|as|since|if|once|until)\b)[^?])*?"
     r"\b(?:increased?|decreased?|grow|grew|gain(?:ed)?|rise|rose|climb(?:ed)?|fall|fell|drop(?:ped)?|declined?|"
     r"jump(?:ed)?|go(?:ne)? (?:up|down)|went (?:up|down))\b",
@@ -60,6 +60,18 @@ LEVEL = re.compile(
 NEXT_WORD = re.compile(r"\s*([A-Za-z]+)")
 BEFORE_LATER = re.compile(r"\bto\s*$")  # "... to 31%": the level reached
 BEFORE_EARLIER = re.compile(r"\bfrom\s*$")  # "from 22% ..."
+BEFORE_CHANGE = re.compile(r"\bby\s*$")  # "decreased by 22.5%": a change, not a level
+# A figure just after one of these is a change, not a level ("added 300 million", "up 5%").
+CHANGED = re.compile(
+    r"\b(?:by|added|adding|gained|gaining|lost|losing|up|down|plus|minus|another|more|fewer|less)\s+(?:[a-z]+\s+)?$",
+    re.IGNORECASE,
+)
+POSSESSIVE = re.compile(r"\w['’]s\b")  # "its rival's count jumped to ...": another owner's figure
+# Which way a question asks a figure to have gone ("by how much did it grow?" is not answered by a fall).
+UP = re.compile(
+    r"\b(?:grow|grew|gain(?:ed)?|rise|rose|climb(?:ed)?|increased?|jump(?:ed)?|up|more|higher|larger)\b", re.IGNORECASE
+)
+DOWN = re.compile(r"\b(?:fall|fell|drop(?:ped)?|decreased?|declined?|shr[ai]nk|down|less|fewer|lower|smaller)\b", re.I)
 CHANGE_VERB = re.compile(
     r"\b(?:rose|rising|risen|grew|growing|grown|jumped|increased|increasing|climbed|climbing|surged|soared|"
     r"fell|falling|fallen|dropped|dropping|declined|declining|decreased|decreasing|shrank|went (?:up|down))\b",
@@ -121,7 +133,9 @@ def level_pair(sentence: str) -> tuple[Level, Level] | None:
         if len(same) != 2 or earlier is later or not earlier.alike(later):
             return None
         between = sentence[earlier.end : later.start]
-        if names(between):
+        before = sentence[: earlier.start]
+        changed = CHANGED.search(before) and not BEFORE_EARLIER.search(before)  # "added 300 million", not "up from"
+        if names(between) or POSSESSIVE.search(between) or changed:
             return None
         if BEFORE_EARLIER.search(sentence[: earlier.start]) or CHANGE_VERB.search(between):
             return earlier, later
@@ -141,6 +155,8 @@ def change_pair(sentence: str, question: str) -> tuple[Level, Level] | None:
     if any(len(given) != 1 for given in found) or not found[0][0].alike(found[1][0]):
         return None
     first, second = found[0][0], found[1][0]
+    if not all(BEFORE_CHANGE.search(c[: lv.start]) for c, lv in zip(clauses, (first, second), strict=True)):
+        return None  # "rose to 31%" is a level, "rose by 5%" a change
     verbs = [{v.lower() for v in CHANGE_VERB.findall(c)} for c in clauses]
     named = [name_words(c) for c in clauses]
     if not verbs[0] & verbs[1] or (named[0] and named[1] and named[0] != named[1]):
@@ -157,6 +173,11 @@ def _written(value: Decimal, like: tuple[Level, Level]) -> str:
     places = max(-lv.value.as_tuple().exponent for lv in like)  # type: ignore[operator]
     commas = any("," in lv.text for lv in like)
     return f"{value:,.{places}f}" if commas else f"{value:.{places}f}"
+
+
+def difference(pair: tuple[Level, Level]) -> Decimal:
+    """How far apart the two figures of ``pair`` are."""
+    return abs(pair[1].value - pair[0].value)
 
 
 def difference_claim(pair: tuple[Level, Level]) -> str:
@@ -189,20 +210,20 @@ def calculate(
     if grounded.status is Status.ANSWERED:
         about = [s for s in given if len(parts) == 1 or asked_part(question, s.text) in (part, "")]
         cited = dict.fromkeys(grounded.chunk(n) for s in about for n in s.citations)
-        found = {chunk: claim for chunk in cited if (claim := _checked_claim(asked, chunk, evidence))}
+        found = {chunk: pair for chunk in cited if (pair := _checked_pair(asked, chunk, evidence))}
         if len(found) != 1:
             return grounded, []  # nothing to compute from, or two differences to choose between
-        [(chunk, claim)] = found.items()
-        if any(figures(claim) & figures(s.text) - figures(chunk.text) for s in given):
-            return grounded, []  # the answer gives it already
-        own = Sentence(claim, (grounded.chunks.index(chunk) + 1,))
+        [(chunk, pair)] = found.items()
+        if any(difference(pair) in _numbers(s.text) for s in given):
+            return grounded, []  # the answer gives it already (or gives a figure it could be taken for)
+        own = Sentence(difference_claim(pair), (grounded.chunks.index(chunk) + 1,))
         return replace(grounded, sentences=(*grounded.sentences, own)), [Check(own, True, COMPUTED)]
     if answers is None:
         return grounded, []
     for chunk in _retrieved(asked, passages):
-        if (claim := _checked_claim(asked, chunk, evidence)) is None:
+        if (pair := _checked_pair(asked, chunk, evidence)) is None:
             continue
-        sentence = Sentence(claim, (1,))
+        sentence = Sentence(difference_claim(pair), (1,))
         single = Grounded(Status.ANSWERED, (sentence,), (Citation.of(1, chunk, 1.0),), (), (chunk,))
         verdict = answers(cited_text(chunk, evidence), asked)
         if not verdict.holds:
@@ -213,14 +234,26 @@ def calculate(
     return grounded, []
 
 
-def _checked_claim(question: str, chunk: Chunk, evidence: Evidence) -> str | None:
-    """The difference ``chunk`` gives for ``question``, when it passes verification's lexical checks
-    citing ``chunk`` (the question's subject and periods there), or None."""
-    if (pair := level_pair(chunk.text) or change_pair(chunk.text, question)) is None:
+def _checked_pair(question: str, chunk: Chunk, evidence: Evidence) -> tuple[Level, Level] | None:
+    """The two figures ``chunk`` gives for the difference ``question`` asks, when the claim stating it
+    passes verification's lexical checks citing ``chunk`` (the question's subject and periods there), or
+    None. Two levels must have gone the way the question asks, if it says ("did it grow?")."""
+    if (pair := level_pair(chunk.text)) is not None:
+        went = pair[1].value - pair[0].value
+        if (went < 0 and UP.search(question) and not DOWN.search(question)) or (
+            went > 0 and DOWN.search(question) and not UP.search(question)
+        ):
+            return None
+    elif (pair := change_pair(chunk.text, question)) is None:
         return None
-    claim = difference_claim(pair)
-    single = Grounded(Status.ANSWERED, (Sentence(claim, (1,)),), (Citation.of(1, chunk, 1.0),), (), (chunk,))
-    return claim if verify(question, single, evidence)[0].status is Status.ANSWERED else None
+    claim = Sentence(difference_claim(pair), (1,))
+    single = Grounded(Status.ANSWERED, (claim,), (Citation.of(1, chunk, 1.0),), (), (chunk,))
+    return pair if verify(question, single, evidence)[0].status is Status.ANSWERED else None
+
+
+def _numbers(text: str) -> set[Decimal]:
+    """The figures written in ``text``, as numbers ("9.50" and "9.5" alike)."""
+    return {Decimal(n.replace(",", "")) for n in NUMBER.findall(text)}
 
 
 def _retrieved(question: str, passages: Sequence[Passage]) -> list[Chunk]:

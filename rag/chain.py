@@ -280,6 +280,7 @@ class Pipeline:
             checks=tuple(f"{c.rule}: {c.sentence.text}" for c in checks),
             quoted=quoted is not None,
             redrafted=redrafted_answer,
+            computed=any(c.kept for c in computed),
             unanswered=unanswered,
             **common,
         )

@@ -232,6 +232,7 @@ class Answer:
     checks: tuple[str, ...] = ()  # verification verdicts, "rule: sentence", for every checked sentence
     quoted: bool = False  # every drafted claim was withdrawn; the answer quotes a source sentence (rag.quote)
     redrafted: bool = False  # the model declined; the answer is its checked short answer from a passage (rag.redraft)
+    computed: bool = False  # its last sentence is a difference worked out from a cited sentence (rag.calculate)
     # The parts of a two-part question whose drafted answer was withdrawn and that no checked sentence
     # answers (rag.quote.withdrawn_parts), said beside the answer instead of left out silently; not in the
     # JSON contract.

@@ -94,6 +94,12 @@ REFUSAL_NOTES = {
 }
 
 
+COMPUTED_NOTE = (
+    "The difference in the last sentence is worked out here from the two figures of the sentence it cites; "
+    "the source does not write it."
+)
+
+
 def answer_markdown(answer: Answer, turn: int) -> str:
     """The checked answer as chat markdown, with its ``[n]`` markers linked to the sources panel."""
     if answer.refused:
@@ -103,8 +109,8 @@ def answer_markdown(answer: Answer, turn: int) -> str:
     notes = []
     if answer.quoted:
         notes.append(
-            "My drafted answer did not hold up against the sources, so this is the source's own sentence, "
-            "word for word, checked to answer the question."
+            "My drafted answer did not hold up against the sources, so the sentence in quotes is the source's "
+            "own sentence, word for word, checked to answer the question."
         )
     else:
         if answer.redrafted:
@@ -121,6 +127,8 @@ def answer_markdown(answer: Answer, turn: int) -> str:
                 "The sentence in quotes is the source's own, word for word, checked to answer the part of your "
                 "question my draft left out."
             )
+    if answer.computed:
+        notes.append(COMPUTED_NOTE)
     for part in answer.unanswered:
         notes.append(f"Not answered: “{escape_markdown(part)}”. {UNANSWERED_PART}")
     if answer.verified:
@@ -285,6 +293,8 @@ def check_summary(answer: Answer) -> str:
     }
     if answer.status in summaries:
         return summaries[answer.status]
+    if answer.computed:
+        return "the difference asked for was worked out from the figures of the sentence it cites"
     if answer.quoted:
         return "the draft was withdrawn; the source sentence quoted instead was checked to answer the question"
     if answer.redrafted:

@@ -230,6 +230,19 @@ def test_a_quote_given_for_a_withdrawn_draft_says_what_it_is():
     assert "source's own sentence" not in answer_markdown(answered(), 0)
 
 
+def test_a_computed_difference_says_it_is_worked_out_not_written():
+    computed = answered(
+        "“Its share rose from 22% to 31%.” [1] The difference is 9 percentage points (31% − 22%) [1].",
+        checks=("computed from the cited sentence: The difference is 9 percentage points (31% − 22%).",),
+        quoted=True,
+        computed=True,
+    )
+    md = answer_markdown(computed, 0)
+    assert "worked out here from the two figures" in md and "the sentence in quotes" in md
+    assert "worked out from the figures" in details_markdown(computed)
+    assert "worked out" not in answer_markdown(answered(), 0)
+
+
 def test_a_second_draft_after_a_decline_says_what_it_is():
     second = answered(
         "Over 800 million people [1].",

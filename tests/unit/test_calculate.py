@@ -53,6 +53,8 @@ def test_two_levels_of_one_measure_give_their_difference(sentence, claim):
         "Headcount grew from 1,500 million to 2,050 million as contractors rose to 300 million.",  # a third level
         "Users grew from 1.5 million weekly to 10 million monthly.",  # two measures
         "ChatGPT had a 70% share in October, and Gemini's grew to 20%.",  # two companies' levels
+        "In March, Gemini added 300 million users, and by October its total had jumped to 650 million.",  # a change
+        "Gemini had 800 million users, and by October its rival's count had jumped to 650 million.",  # another owner
     ],
 )
 def test_anything_else_is_no_level_pair(sentence):
@@ -77,6 +79,7 @@ def test_anything_else_is_no_level_pair(sentence):
         ("How many points higher was its share in October?", True),
         ("How much did its share jump?", True),
         ("By how many points did its traffic, measured relative to ChatGPT's, go up?", True),
+        ("What difference did the October launch make to its users?", False),  # "difference" as a noun
         ("How many times did its users increase?", False),
         ("How much did its users grow, as a percent change?", False),  # a relative change
     ],
@@ -205,6 +208,11 @@ PARALLEL = "Time spent has decreased by 22.5% since July, and the number of conv
             None,  # two subjects
         ),
         (
+            "Its share of the app market rose to 31% in October, and its share of the web market rose by 5%.",
+            "How many points more did its share of the app market rise than of the web market?",
+            None,  # a level and a change
+        ),
+        (
             "Time spent fell by 22.5%; conversations fell by 20.7%; sessions fell by 10%.",
             "How much more did time spent fall than conversations and sessions?",
             None,  # three changes
@@ -245,3 +253,41 @@ def test_an_answer_citing_two_sentences_with_levels_gets_no_difference_to_choose
     citations = (Citation.of(1, chunks[0], 0.9), Citation.of(2, chunks[1], 0.9))
     given = Grounded(Status.ANSWERED, sentences, citations, (), tuple(chunks[:2]))
     assert calculate("By how many points did its share rise?", given, passages, BowEvidence(chunks)) == (given, [])
+
+
+def test_levels_that_went_the_other_way_do_not_answer_how_much_it_grew():
+    doc = "In March, Gemini had 650 million users, but by October it had fallen to 350 million.\n"
+    passages, chunks = passages_from(doc, [[0]])
+    given = answered(f"“{chunks[0].text}”", chunks[0])
+    evidence = BowEvidence(chunks)
+    assert calculate("By how many users did Gemini grow by October?", given, passages, evidence) == (given, [])
+    fell, _ = calculate("By how many users did Gemini fall by October?", given, passages, evidence)
+    assert fell.sentences[-1].text == "The difference is 300 million (650 million − 350 million)."
+
+
+def test_an_answer_that_gives_the_difference_written_another_way_is_left_as_it_is():
+    doc = "Its share rose from 22% to 31.50% of the traffic.\n"
+    passages, chunks = passages_from(doc, [[0]])
+    given = answered("Its share rose by 9.5 points.", chunks[0])
+    assert calculate("By how many points did its share rise?", given, passages, BowEvidence(chunks)) == (given, [])
+
+
+def test_the_difference_cites_the_sentence_with_the_levels_by_its_own_number(world):
+    passages, chunks, evidence = world
+    sentences = (Sentence("Gemini is Google's.", (1,)), Sentence(f"“{chunks[2].text}”", (2,)))
+    citations = (Citation.of(1, chunks[1], 0.9), Citation.of(2, chunks[2], 0.9))
+    given = Grounded(Status.ANSWERED, sentences, citations, (), (chunks[1], chunks[2]))
+    grounded, _ = calculate(GROWTH, given, passages, evidence)
+    assert grounded.sentences[-1] == Sentence("The difference is 300 million (650 million − 350 million).", (2,))
+
+
+def test_with_every_claim_withdrawn_the_retrieved_sentence_with_the_levels_is_found_past_others():
+    doc = (
+        "Gemini's monthly active users grew fast between March and October, analysts said.\n"
+        "In March, Gemini had 350 million monthly active users, and by October it had jumped to 650 million.\n"
+        "Gemini is made by Google.\n"
+    )
+    passages, chunks = passages_from(doc, [[0], [1], [2]])
+    check = Checker(True)
+    grounded, _ = calculate(GROWTH, Grounded(Status.UNSUPPORTED), passages, BowEvidence(chunks), check)
+    assert grounded.chunks == (chunks[1],) and check.asked == [(chunks[1].text, GROWTH)]

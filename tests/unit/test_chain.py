@@ -347,3 +347,13 @@ def test_a_part_the_documents_know_nothing_about_is_not_put_to_the_model(setting
     answer = Pipeline(verifying, Index.load(verifying), BowEmbeddings(), llm, "fake:test").answer(question)
     assert len(llm.received) <= 2  # the answer and its check; the gate stopped the second part's search
     assert answer.status is Status.ANSWERED and len(answer.sentences) == 1 and "parts_s" in answer.timings
+
+
+def test_an_answer_giving_two_levels_gets_the_difference_asked_for(settings):
+    draft = "In March, Gemini had 350 million monthly active users, and by October it had jumped to 650 million [1]."
+    question = "By how many monthly active users did Gemini grow between March and October?"
+    answer = pipeline(settings, scripted(draft)).answer(question)
+    assert answer.status is Status.ANSWERED and answer.computed
+    assert answer.sentences[-1].text == "The difference is 300 million (650 million − 350 million)."
+    assert answer.sentences[-1].citations == answer.sentences[0].citations
+    assert answer.checks[-1].startswith("computed from the cited sentence")
