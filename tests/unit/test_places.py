@@ -32,6 +32,15 @@ from rag.text import names, names_supported
         (("americans",), "US Steel cut 2,000 jobs", False),
         (("americans",), "CONTACT US", False),
         (("americans",), "jobs in the US. Then", True),
+        (("india",), "China Mobile and Air India", False),  # a company named after a place
+        (("us",), "call US NOW", False),  # capitals after capitals may be shouting
+        # an office of the place, a coined name or a possessive after it leave it the place
+        (("united", "states"), "US President Donald Trump said", True),
+        (("uk",), "the British Prime Minister said", True),
+        (("china",), "the Chinese DeepSeek team launched V3.2", True),
+        (("chinese",), "China's Alibaba and Tencent", True),
+        (("china",), "the Chinese Qwen3 models", True),
+        (("americans",), "the American Airlines pilots", False),
     ],
 )
 def test_a_place_is_found_under_any_of_its_names(name, text, named):
@@ -103,3 +112,10 @@ def test_what_a_part_points_back_at_is_found_as_a_whole_word():
     assert on_its_own("Who won, and what did he get?", "what did he get?", ["The maximum prize went to Max."]) == (
         "Max: what did he get?"
     )
+
+
+def test_a_claim_about_a_place_stands_on_its_adjective_before_a_name():
+    sentence = "The Chinese DeepSeek team has also launched the DeepSeek-V3.2 series models."
+    claim = "DeepSeek's team from China launched the DeepSeek-V3.2 series models."
+    assert names_supported(names(claim), sentence)
+    assert not names_supported(names(claim), sentence.replace("Chinese", "Korean"))
