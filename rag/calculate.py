@@ -27,24 +27,15 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from rag.asks import name_words
+from rag.derive import DIFFERENCE
 from rag.ground import Evidence, Grounded, cited_text
 from rag.judge import AnswerCheck
 from rag.parts import asked_part, on_its_own, question_parts
-from rag.quote import MIN_SHARED, merged
+from rag.quote import MIN_SHARED, merged, quotable_sentences
 from rag.text import CLAUSES, NUMBER, STOPWORDS, WORD, content_words, names
 from rag.types import Chunk, Citation, Passage, Sentence, Status
 from rag.verify import Check, verify
 
-# "How many more ...", "by how much did it grow", "how many points higher": an absolute difference. The
-# verb of change must be the question's own, not a clause's ("How many users did it have when its share rose?").
-DIFFERENCE = re.compile(
-    r"\bhow (?:many|much) (?:(?:percentage )?points? )?(?:more|fewer|less|higher|lower|larger|bigger|smaller)\b|"
-    r"\bby how (?:many|much)\b|\b(?:what(?:'s| is| was)|how (?:big|large) (?:is|was)) the (?:difference|gap)\b|"
-    r"\bhow (?:many|much)\b(?:(?!\b(?:when|while|after|before|as|since|if|once|until)\b)[^?])*?"
-    r"\b(?:increased?|decreased?|grow|grew|gain(?:ed)?|rise|rose|climb(?:ed)?|fall|fell|drop(?:ped)?|declined?|"
-    r"jump(?:ed)?|go(?:ne)? (?:up|down)|went (?:up|down))\b",
-    re.IGNORECASE,
-)
 # A ratio or a relative change is another computation ("by what percentage", "how many times", "-fold").
 RELATIVE = re.compile(
     r"\bwhat percent|\bhow many percent\b|\bhow many times\b|-?\bfold\b|\bratio\b|\bas a percent|"
@@ -90,7 +81,6 @@ class Level:
     currency: str
     start: int
     end: int
-
     noun: str  # the content word just after it ("weekly" in "1.5 million weekly users"), or ""
 
     @classmethod
@@ -257,8 +247,9 @@ def _numbers(text: str) -> set[Decimal]:
 
 
 def _retrieved(question: str, passages: Sequence[Passage]) -> list[Chunk]:
-    """The retrieved sentences that share ``MIN_SHARED`` content words with ``question``, the most first."""
+    """The retrieved sentences that could be quoted and share ``MIN_SHARED`` content words with
+    ``question``, the most first."""
     asked = content_words(question)
-    chunks = list({c.id: c for p in passages for c in p.chunks}.values())
+    chunks = quotable_sentences(passages)
     shared = {c.id: len(asked & content_words(c.text)) for c in chunks}
     return sorted((c for c in chunks if shared[c.id] >= MIN_SHARED), key=lambda c: -shared[c.id])

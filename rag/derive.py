@@ -13,10 +13,20 @@ from itertools import permutations
 
 from rag.text import NUMBER
 
-COMPUTE_QUESTION = re.compile(
-    r"\bhow (many|much) (more|fewer|less|higher|lower|bigger|smaller|larger)\b|\bdifference\b|\bcombined\b|"
-    r"\bin total\b|\baltogether\b|\bpercentage points?\b|\btimes (more|as|larger|bigger)\b|\bratio\b|"
-    r"\bby how (much|many)\b|\bhow (much|many)\b.*\b(increase|decrease|grow|grew|rise|rose|fall|fell|drop|jump)",
+# "How many more ...", "by how much did it grow", "how many points higher": an absolute difference. The
+# verb of change must be the question's own, not a clause's ("How many users did it have when its share rose?").
+DIFFERENCE = re.compile(
+    r"\bhow (?:many|much) (?:(?:percentage )?points? )?(?:more|fewer|less|higher|lower|larger|bigger|smaller)\b|"
+    r"\bby how (?:many|much)\b|\b(?:what(?:'s| is| was)|how (?:big|large) (?:is|was)) the (?:difference|gap)\b|"
+    r"\bhow (?:many|much)\b(?:(?!\b(?:when|while|after|before|as|since|if|once|until)\b)[^?])*?"
+    r"\b(?:increased?|decreased?|grow|grew|gain(?:ed)?|rise|rose|climb(?:ed)?|fall|fell|drop(?:ped)?|declined?|"
+    r"jump(?:ed)?|go(?:ne)? (?:up|down)|went (?:up|down))\b",
+    re.IGNORECASE,
+)
+# Other arithmetic a question may ask for: a total, a ratio, a relative change, a difference named as such.
+OTHER_COMPUTATION = re.compile(
+    r"\bdifference\b|\bcombined\b|\bin total\b|\baltogether\b|\bpercentage points?\b|"
+    r"\btimes (?:more|as|larger|bigger)\b|\bratio\b",
     re.IGNORECASE,
 )
 MAX_FIGURES = 12  # a passage with more figures than this is too ambiguous to derive from
@@ -24,7 +34,7 @@ MAX_FIGURES = 12  # a passage with more figures than this is too ambiguous to de
 
 def asks_for_computation(question: str) -> bool:
     """Whether ``question`` asks for a figure computed from others (a change, total or ratio)."""
-    return bool(COMPUTE_QUESTION.search(question))
+    return bool(DIFFERENCE.search(question) or OTHER_COMPUTATION.search(question))
 
 
 def numeric(text: str) -> list[float]:

@@ -291,3 +291,15 @@ def test_with_every_claim_withdrawn_the_retrieved_sentence_with_the_levels_is_fo
     check = Checker(True)
     grounded, _ = calculate(GROWTH, Grounded(Status.UNSUPPORTED), passages, BowEvidence(chunks), check)
     assert grounded.chunks == (chunks[1],) and check.asked == [(chunks[1].text, GROWTH)]
+
+
+def test_with_every_claim_withdrawn_the_retrieved_sentence_closest_to_the_question_is_tried_first():
+    doc = (
+        "Between March and October, Gemini's monthly downloads rose from 2 million to 5 million.\n"
+        "Gemini's monthly active users grew from 350 million in March to 650 million in October.\n"
+    )
+    passages, chunks = passages_from(doc, [[0], [1]])
+    check = Checker(True)
+    grounded, _ = calculate(GROWTH, Grounded(Status.UNSUPPORTED), passages, BowEvidence(chunks), check)
+    assert check.asked == [(chunks[1].text, GROWTH)]
+    assert grounded.sentences == (Sentence("The difference is 300 million (650 million − 350 million).", (1,)),)

@@ -197,6 +197,9 @@ def test_derivable_arithmetic():
     assert asks_for_computation("How many more users did it have in October than in March?")
     assert asks_for_computation("By how many percentage points did it rise?")
     assert not asks_for_computation("How many users did it have in October?")
+    assert asks_for_computation("How much did its revenue climb last year?")
+    assert asks_for_computation("What were the two figures combined?")
+    assert not asks_for_computation("How many users did it have when its share rose?")  # the clause's verb
 
 
 def test_the_question_period_must_be_the_cited_one():
