@@ -27,21 +27,15 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from rag.asks import name_words
-from rag.derive import DIFFERENCE
+from rag.derive import DIFFERENCE, FALL_VERBS, GROWTH_VERBS, RELATIVE
 from rag.ground import Evidence, Grounded, cited_text
 from rag.judge import AnswerCheck
 from rag.parts import asked_part, on_its_own, question_parts
-from rag.quote import MIN_SHARED, merged, quotable_sentences
+from rag.quote import MIN_SHARED, merged
 from rag.text import CLAUSES, NUMBER, STOPWORDS, WORD, content_words, names
 from rag.types import Chunk, Citation, Passage, Sentence, Status
 from rag.verify import Check, verify
 
-# A ratio or a relative change is another computation ("by what percentage", "how many times", "-fold").
-RELATIVE = re.compile(
-    r"\bwhat percent|\bhow many percent\b|\bhow many times\b|-?\bfold\b|\bratio\b|\bas a percent|"
-    r"\b(?:relative|percent|percentage) (?:terms|change|increase|decrease|growth)\b",
-    re.IGNORECASE,
-)
 # A figure with its unit or currency: a bare number may count seconds, days or staff, which the words
 # after it tell apart only sometimes. "$3.7bn" and "350M" are not read (their unit is not one of these).
 LEVEL = re.compile(
@@ -59,15 +53,9 @@ CHANGED = re.compile(
 )
 POSSESSIVE = re.compile(r"\w['’]s\b")  # "its rival's count jumped to ...": another owner's figure
 # Which way a question asks a figure to have gone ("by how much did it grow?" is not answered by a fall).
-UP = re.compile(
-    r"\b(?:grow|grew|gain(?:ed)?|rise|rose|climb(?:ed)?|increased?|jump(?:ed)?|up|more|higher|larger)\b", re.IGNORECASE
-)
-DOWN = re.compile(r"\b(?:fall|fell|drop(?:ped)?|decreased?|declined?|shr[ai]nk|down|less|fewer|lower|smaller)\b", re.I)
-CHANGE_VERB = re.compile(
-    r"\b(?:rose|rising|risen|grew|growing|grown|jumped|increased|increasing|climbed|climbing|surged|soared|"
-    r"fell|falling|fallen|dropped|dropping|declined|declining|decreased|decreasing|shrank|went (?:up|down))\b",
-    re.IGNORECASE,
-)
+UP = re.compile(rf"\b(?:{GROWTH_VERBS}|up|more|higher|larger)\b", re.IGNORECASE)
+DOWN = re.compile(rf"\b(?:{FALL_VERBS}|down|less|fewer|lower|smaller)\b", re.IGNORECASE)
+CHANGE_VERB = re.compile(rf"\b(?:{GROWTH_VERBS}|{FALL_VERBS}|surg(?:e|es|ed|ing)|soar(?:s|ed|ing)?)\b", re.IGNORECASE)
 COMPUTED = "computed from the cited sentence"
 
 
@@ -247,9 +235,9 @@ def _numbers(text: str) -> set[Decimal]:
 
 
 def _retrieved(question: str, passages: Sequence[Passage]) -> list[Chunk]:
-    """The retrieved sentences that could be quoted and share ``MIN_SHARED`` content words with
-    ``question``, the most first."""
+    """The retrieved sentences (bullets and table rows too: they give levels as well) that share
+    ``MIN_SHARED`` content words with ``question``, the most first."""
     asked = content_words(question)
-    chunks = quotable_sentences(passages)
+    chunks = list({c.id: c for p in passages for c in p.chunks}.values())
     shared = {c.id: len(asked & content_words(c.text)) for c in chunks}
     return sorted((c for c in chunks if shared[c.id] >= MIN_SHARED), key=lambda c: -shared[c.id])

@@ -13,20 +13,34 @@ from itertools import permutations
 
 from rag.text import NUMBER
 
+# Verbs of change in any of their forms ("grow", "grown", "growing", "growth"; "rise", "risen", "rising").
+GROWTH_VERBS = (
+    r"grow(?:s|n|ing|th)?|grew|gain(?:s|ed|ing)?|ris(?:e|es|en|ing)|rose|climb(?:s|ed|ing)?|increas(?:e|es|ed|ing)|"
+    r"jump(?:s|ed|ing)?|go(?:es|ne)? up|went up"
+)
+FALL_VERBS = (
+    r"fall(?:s|en|ing)?|fell|drop(?:s|ped|ping)?|decreas(?:e|es|ed|ing)|declin(?:e|es|ed|ing)|shr[iau]nk(?:s|ing)?|"
+    r"los(?:e|es|t|ing)|go(?:es|ne)? down|went down"
+)
 # "How many more ...", "by how much did it grow", "how many points higher": an absolute difference. The
 # verb of change must be the question's own, not a clause's ("How many users did it have when its share rose?").
 DIFFERENCE = re.compile(
     r"\bhow (?:many|much) (?:(?:percentage )?points? )?(?:more|fewer|less|higher|lower|larger|bigger|smaller)\b|"
     r"\bby how (?:many|much)\b|\b(?:what(?:'s| is| was)|how (?:big|large) (?:is|was)) the (?:difference|gap)\b|"
     r"\bhow (?:many|much)\b(?:(?!\b(?:when|while|after|before|as|since|if|once|until)\b)[^?])*?"
-    r"\b(?:increased?|decreased?|grow|grew|gain(?:ed)?|rise|rose|climb(?:ed)?|fall|fell|drop(?:ped)?|declined?|"
-    r"jump(?:ed)?|go(?:ne)? (?:up|down)|went (?:up|down))\b",
+    rf"\b(?:{GROWTH_VERBS}|{FALL_VERBS})\b",
     re.IGNORECASE,
 )
-# Other arithmetic a question may ask for: a total, a ratio, a relative change, a difference named as such.
-OTHER_COMPUTATION = re.compile(
+# A ratio or a relative change ("by what percentage", "how many times", "-fold").
+RELATIVE = re.compile(
+    r"\bwhat percent|\bhow many percent\b|\bhow many times\b|-?\bfold\b|\bratio\b|\bas a percent|"
+    r"\b(?:relative|percent|percentage) (?:terms|change|increase|decrease|growth)\b",
+    re.IGNORECASE,
+)
+# Other arithmetic a question may ask for: a total, or a difference named as such.
+TOTAL = re.compile(
     r"\bdifference\b|\bcombined\b|\bin total\b|\baltogether\b|\bpercentage points?\b|"
-    r"\btimes (?:more|as|larger|bigger)\b|\bratio\b",
+    r"\btimes (?:more|as|larger|bigger)\b",
     re.IGNORECASE,
 )
 MAX_FIGURES = 12  # a passage with more figures than this is too ambiguous to derive from
@@ -34,7 +48,7 @@ MAX_FIGURES = 12  # a passage with more figures than this is too ambiguous to de
 
 def asks_for_computation(question: str) -> bool:
     """Whether ``question`` asks for a figure computed from others (a change, total or ratio)."""
-    return bool(DIFFERENCE.search(question) or OTHER_COMPUTATION.search(question))
+    return any(pattern.search(question) for pattern in (DIFFERENCE, RELATIVE, TOTAL))
 
 
 def numeric(text: str) -> list[float]:

@@ -87,33 +87,36 @@ def same_place_named(name: tuple[str, ...], text: str) -> bool:
 BEFORE = re.compile(r"([A-Z][\w’'-]*)(\s+of)?\s+$")  # "Latin ", "Bank of " just before
 AFTER = re.compile(r"^\s+([A-Z][\w’'.-]*)")  # " Airlines", " President" just after
 # Words that, capitalised after a place, name its office or institution, not a longer name of
-# something else: "US President Donald Trump", "the British Prime Minister", "the EU Commission".
+# something else: "US President Donald Trump", "the British Prime Minister", "the US State Department".
 OFFICES = frozenset(
     "president vice prime minister ministry chancellor secretary senator senate congress congressman congresswoman "
     "representative ambassador embassy consulate government parliament commission treasury department agency "
-    "bureau army navy military marines court supreme justice attorney governor premier king queen prince princess "
-    "foreign defense defence commerce trade federal central regulators customs border census".split()
+    "bureau army navy military marines court district supreme justice attorney governor king queen prince "
+    "princess crown house state communist foreign defense defence commerce trade federal central customs border "
+    "census".split()
 )
 
 
 def _alone(match: re.Match[str], text: str) -> bool:
     """Whether ``match`` is a place name of its own, not part of a longer name ("US Steel", "CONTACT US",
-    "American Airlines", "Indian Ocean"). A capitalised word after it leaves it the place when it is an
-    office of that place ("US President") or a coined name no common word spells, with a capital inside
-    or a digit ("the Chinese DeepSeek team"); a possessive always does ("China's DeepSeek", though also
-    "America's Cup")."""
+    "American Airlines", "Indian Ocean", "Bank of America"). A capitalised word after it leaves it the
+    place when it is an office of that place ("US President") or a name of something of that place no
+    common word spells ("the Chinese DeepSeek team", "Chinese AI labs"; ``_own_word``). Nothing after a
+    possessive makes it part of a longer name ("China's Alibaba", though also "America's Cup")."""
     before = BEFORE.search(text[max(0, match.start() - 40) : match.start()])
     if before and (before.group(1).lower() not in STOPWORDS or before.group(2)):
         return False
     if match.group().endswith("."):  # "the US. Then ..."
         return True
-    after = AFTER.match(text[match.end() :])  # none after a possessive: "China's DeepSeek"
-    return after is None or _own_word(after.group(1))
+    after = AFTER.match(text[match.end() :])  # none after a possessive
+    return after is None or _own_word(after.group(1), shouted=match.group().isupper())
 
 
-def _own_word(word: str) -> bool:
+def _own_word(word: str, shouted: bool) -> bool:
     """Whether ``word``, capitalised after a place name, leaves that name the place: an office of it, or
-    a coined name ("DeepSeek", "V3") rather than a common word ("Airlines", "Steel", "Ocean"). A word all in
-    capitals is neither: it may be shouting ("CONTACT US NOW")."""
-    coined = not word.isupper() and any(c.isupper() or c.isdigit() for c in word[1:])
-    return word.lower() in OFFICES or coined
+    a coined name ("DeepSeek", "Qwen3", an acronym after "Chinese") rather than a common word ("Airlines",
+    "Steel", "Ocean"). After a name in capitals (``shouted``: "US", "UK"), a word in capitals is neither:
+    the text may be shouting ("call US NOW", "US ARMY SURPLUS")."""
+    if word.isupper():
+        return not shouted and len(word) > 1
+    return word.lower() in OFFICES or any(c.isupper() or c.isdigit() for c in word[1:])

@@ -45,11 +45,6 @@ def quotable(chunk: Chunk) -> bool:
     return len(content_words(chunk.text)) >= MIN_WORDS and SENTENCE_END.search(chunk.text.strip()) is not None
 
 
-def quotable_sentences(passages: Sequence[Passage]) -> list[Chunk]:
-    """The ``quotable`` sentences of ``passages``, each once, in their order."""
-    return list({c.id: c for p in passages for c in p.chunks if quotable(c)}.values())
-
-
 def _candidates(
     question: str, passages: Sequence[Passage], embed: Callable[[list[str]], np.ndarray], evidence: Evidence
 ) -> list[tuple[float, Chunk]]:
@@ -58,7 +53,7 @@ def _candidates(
     refer back to: "This internet executive ... previously led Facebook apps at Meta" takes up "Where
     did Fidji Simo work before?" through the sentence before it, which names her)."""
     asked = content_words(question)
-    chunks = quotable_sentences(passages)
+    chunks = list({c.id: c for p in passages for c in p.chunks if quotable(c)}.values())
     if not chunks:
         return []
     q = embed([question])[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.calculate import asks_difference, calculate, change_pair, difference_claim, level_pair
+from rag.calculate import DOWN, UP, asks_difference, calculate, change_pair, difference_claim, level_pair
 from rag.ground import Grounded
 from rag.judge import Verdict
 from rag.types import Citation, Sentence, Status
@@ -303,3 +303,25 @@ def test_with_every_claim_withdrawn_the_retrieved_sentence_closest_to_the_questi
     grounded, _ = calculate(GROWTH, Grounded(Status.UNSUPPORTED), passages, BowEvidence(chunks), check)
     assert check.asked == [(chunks[1].text, GROWTH)]
     assert grounded.sentences == (Sentence("The difference is 300 million (650 million − 350 million).", (1,)),)
+
+
+def test_a_difference_is_computed_from_a_retrieved_line_without_a_full_stop():
+    doc = "Gemini's monthly active users grew from 350 million in March to 650 million in October\n"
+    passages, chunks = passages_from(doc, [[0]])
+    grounded, _ = calculate(GROWTH, Grounded(Status.UNSUPPORTED), passages, BowEvidence(chunks), Checker(True))
+    assert grounded.sentences == (Sentence("The difference is 300 million (650 million − 350 million).", (1,)),)
+
+
+@pytest.mark.parametrize(
+    ("question", "went"),
+    [
+        ("How much has Gemini's audience grown between March and October?", "up"),
+        ("How many monthly active users has Gemini been losing between March and October?", "down"),
+        ("How many monthly active users did Gemini have in March and October?", ""),
+        ("How much has Gemini's audience shrunk between March and October?", "down"),
+    ],
+)
+def test_the_direction_asked_is_read_in_any_form_of_its_verb(question, went):
+    assert asks_difference(question) is bool(went)
+    if went:
+        assert bool(UP.search(question)) is (went == "up") and bool(DOWN.search(question)) is (went == "down")

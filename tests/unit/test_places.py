@@ -41,6 +41,12 @@ from rag.text import names, names_supported
         (("chinese",), "China's Alibaba and Tencent", True),
         (("china",), "the Chinese Qwen3 models", True),
         (("americans",), "the American Airlines pilots", False),
+        (("india",), "the Indian Premier League drew viewers", False),  # a league, not the premier's office
+        (("us",), "the US State Department said", True),
+        (("china",), "the Chinese Communist Party", True),
+        (("china",), "Chinese AI labs raised money", True),  # an acronym after a name not in capitals
+        (("taiwan",), "The Taiwanese TSMC makes chips", True),
+        (("americans",), "US ARMY SURPLUS", False),  # capitals after capitals
     ],
 )
 def test_a_place_is_found_under_any_of_its_names(name, text, named):

@@ -202,6 +202,22 @@ def test_derivable_arithmetic():
     assert not asks_for_computation("How many users did it have when its share rose?")  # the clause's verb
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much has Gemini's user base grown since March?",
+        "How much have prices risen this year?",
+        "How much has its market share fallen?",
+        "How many users has it been gaining each month?",
+        "How much growth did Gemini see between March and October?",
+        "By what percentage did Gemini's users grow?",
+        "What were the two figures combined?",
+    ],
+)
+def test_a_computation_is_asked_in_any_form_of_its_verb(question):
+    assert asks_for_computation(question)
+
+
 def test_the_question_period_must_be_the_cited_one():
     from rag.asks import covers_periods, periods
 
