@@ -55,7 +55,15 @@ POSSESSIVE = re.compile(r"\w['’]s\b")  # "its rival's count jumped to ...": an
 # Which way a question asks a figure to have gone ("by how much did it grow?" is not answered by a fall).
 UP = re.compile(rf"\b(?:{GROWTH_VERBS}|up|more|higher|larger)\b", re.IGNORECASE)
 DOWN = re.compile(rf"\b(?:{FALL_VERBS}|down|less|fewer|lower|smaller)\b", re.IGNORECASE)
-CHANGE_VERB = re.compile(rf"\b(?:{GROWTH_VERBS}|{FALL_VERBS}|surg(?:e|es|ed|ing)|soar(?:s|ed|ing)?)\b", re.IGNORECASE)
+# A verb that takes one level to the other between them ("350 million ..., but by October, this number had
+# jumped to 650 million"): past forms and participles, not a noun ("an increase in tariffs could add up to
+# $2 billion") nor "lost" ("had $10 billion ... and lost a lawsuit that could cost it up to $2 billion").
+CHANGE_VERB = re.compile(
+    r"\b(?:rose|rising|risen|grew|growing|grown|jumped|increased|increasing|climbed|climbing|surged|soared|"
+    r"fell|falling|fallen|dropped|dropping|declined|declining|decreased|decreasing|shr[au]nk|shrinking|"
+    r"went (?:up|down))\b",
+    re.IGNORECASE,
+)
 COMPUTED = "computed from the cited sentence"
 
 

@@ -14,23 +14,26 @@ from itertools import permutations
 from rag.text import NUMBER
 
 # Verbs of change in any of their forms ("grow", "grown", "growing", "growth"; "rise", "risen", "rising").
-GROWTH_VERBS = (
-    r"grow(?:s|n|ing|th)?|grew|gain(?:s|ed|ing)?|ris(?:e|es|en|ing)|rose|climb(?:s|ed|ing)?|increas(?:e|es|ed|ing)|"
-    r"jump(?:s|ed|ing)?|go(?:es|ne)? up|went up"
-)
-FALL_VERBS = (
-    r"fall(?:s|en|ing)?|fell|drop(?:s|ped|ping)?|decreas(?:e|es|ed|ing)|declin(?:e|es|ed|ing)|shr[iau]nk(?:s|ing)?|"
-    r"los(?:e|es|t|ing)|go(?:es|ne)? down|went down"
-)
-# "How many more ...", "by how much did it grow", "how many points higher": an absolute difference. The
-# verb of change must be the question's own, not a clause's ("How many users did it have when its share rose?").
-DIFFERENCE = re.compile(
-    r"\bhow (?:many|much) (?:(?:percentage )?points? )?(?:more|fewer|less|higher|lower|larger|bigger|smaller)\b|"
-    r"\bby how (?:many|much)\b|\b(?:what(?:'s| is| was)|how (?:big|large) (?:is|was)) the (?:difference|gap)\b|"
-    r"\bhow (?:many|much)\b(?:(?!\b(?:when|while|after|before|as|since|if|once|until)\b)[^?])*?"
-    rf"\b(?:{GROWTH_VERBS}|{FALL_VERBS})\b",
-    re.IGNORECASE,
-)
+RISE = r"grow(?:s|n|ing|th)?|grew|ris(?:e|es|en|ing)|rose|increas(?:e|es|ed|ing)|jump(?:s|ed|ing)?"
+FALL = r"fall(?:s|en|ing)?|fell|drop(?:s|ped|ping)?|decreas(?:e|es|ed|ing)"
+GROWTH_VERBS = rf"{RISE}|gain(?:s|ed|ing)?|climb(?:s|ed|ing)?|go(?:es|ne)? up|went up"
+FALL_VERBS = rf"{FALL}|declin(?:e|es|ed|ing)|shr[iau]nk(?:s|ing)?|los(?:e|es|t|ing)|go(?:es|ne)? down|went down"
+
+
+def difference_asked(verbs: str) -> re.Pattern[str]:
+    """"How many more ...", "by how much did it grow", "how many points higher": a question asking for an
+    absolute difference, by the verbs of change ``verbs``. The verb must be the question's own, not a
+    clause's ("How many users did it have when its share rose?")."""
+    return re.compile(
+        r"\bhow (?:many|much) (?:(?:percentage )?points? )?(?:more|fewer|less|higher|lower|larger|bigger|smaller)\b|"
+        r"\bby how (?:many|much)\b|\b(?:what(?:'s| is| was)|how (?:big|large) (?:is|was)) the (?:difference|gap)\b|"
+        r"\bhow (?:many|much)\b(?:(?!\b(?:when|while|after|before|as|since|if|once|until)\b)[^?])*?"
+        rf"\b(?:{verbs})\b",
+        re.IGNORECASE,
+    )
+
+
+DIFFERENCE = difference_asked(f"{GROWTH_VERBS}|{FALL_VERBS}")  # what ``rag.calculate`` computes
 # A ratio or a relative change ("by what percentage", "how many times", "-fold").
 RELATIVE = re.compile(
     r"\bwhat percent|\bhow many percent\b|\bhow many times\b|-?\bfold\b|\bratio\b|\bas a percent|"
@@ -43,12 +46,16 @@ TOTAL = re.compile(
     r"\btimes (?:more|as|larger|bigger)\b",
     re.IGNORECASE,
 )
+# The changes after which a claim may give a figure no sentence writes ("How much did it grow?" answered
+# from two levels). Not "gain", "lose" and the like: "How many subscribers did it gain in May?" asks for a
+# figure written as such, and any sum of two figures in the sentence would pass for it.
+DERIVED_DIFFERENCE = difference_asked(f"{RISE}|{FALL}")
 MAX_FIGURES = 12  # a passage with more figures than this is too ambiguous to derive from
 
 
 def asks_for_computation(question: str) -> bool:
     """Whether ``question`` asks for a figure computed from others (a change, total or ratio)."""
-    return any(pattern.search(question) for pattern in (DIFFERENCE, RELATIVE, TOTAL))
+    return any(pattern.search(question) for pattern in (DERIVED_DIFFERENCE, RELATIVE, TOTAL))
 
 
 def numeric(text: str) -> list[float]:

@@ -92,7 +92,7 @@ OFFICES = frozenset(
     "president vice prime minister ministry chancellor secretary senator senate congress congressman congresswoman "
     "representative ambassador embassy consulate government parliament commission treasury department agency "
     "bureau army navy military marines court district supreme justice attorney governor king queen prince "
-    "princess crown house state communist foreign defense defence commerce trade federal central customs border "
+    "princess state communist foreign defense defence commerce trade federal central customs border "
     "census".split()
 )
 

@@ -55,6 +55,9 @@ def test_two_levels_of_one_measure_give_their_difference(sentence, claim):
         "ChatGPT had a 70% share in October, and Gemini's grew to 20%.",  # two companies' levels
         "In March, Gemini added 300 million users, and by October its total had jumped to 650 million.",  # a change
         "Gemini had 800 million users, and by October its rival's count had jumped to 650 million.",  # another owner
+        # no verb takes one to the other: a noun of change, or "lost" something else
+        "Sales were $3 billion in 2023, and any increase in tariffs could add up to $2 billion.",
+        "The fund had $10 billion in assets and lost a lawsuit that could cost it up to $2 billion.",
     ],
 )
 def test_anything_else_is_no_level_pair(sentence):

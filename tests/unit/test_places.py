@@ -47,6 +47,7 @@ from rag.text import names, names_supported
         (("china",), "Chinese AI labs raised money", True),  # an acronym after a name not in capitals
         (("taiwan",), "The Taiwanese TSMC makes chips", True),
         (("americans",), "US ARMY SURPLUS", False),  # capitals after capitals
+        (("netherlands",), "The Dutch House is set near Philadelphia.", False),  # a title, not an office
     ],
 )
 def test_a_place_is_found_under_any_of_its_names(name, text, named):
